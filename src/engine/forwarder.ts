@@ -1,0 +1,312 @@
+/**
+ * The forwarder: the only module that touches the proxy library (http-proxy-3, the
+ * http-proxy API). It moves bytes between a client and one backend — plain requests over
+ * pooled keep-alive connections, WebSocket handshakes over fresh ones — and reports what
+ * happened in our own terms. Policy (which backend, which headers) is decided by the caller.
+ *
+ * What it adds to the library, and why:
+ * - the library's `deleteLength` pass is removed: it rewrites a chunked DELETE/OPTIONS to
+ *   `Content-Length: 0` and still pipes the body, which smuggles a second request;
+ * - responses are handled here (`selfHandleResponse`) so that headers a client cannot
+ *   receive (invalid characters) become a 502 instead of an exception;
+ * - ProxyTimeout is our own timer, so a slow backend (504) is told apart from a reset (502);
+ * - a request that fails because the backend closed an idle pooled connection just as it
+ *   was reused is retried once when it has no body and is idempotent (Node's advice).
+ */
+import http, {
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { UrlTarget } from './router.js';
+
+export type FailureKind =
+  'timeout' | 'refused' | 'reset' | 'unresolved' | 'protocol' | 'client' | 'other';
+
+export interface ForwardFailure {
+  kind: FailureKind;
+  error: Error;
+}
+
+export interface UpstreamRequest {
+  target: UrlTarget;
+  /** Path and query to request from the backend. */
+  path: string;
+  headers: OutgoingHttpHeaders;
+  timeoutMs: number;
+}
+
+export interface WebHandlers {
+  /** Client response headers for a backend response; throw to refuse it. */
+  responseHeaders(proxyRes: IncomingMessage): OutgoingHttpHeaders;
+  /** Nothing was sent to the client yet (when `res.headersSent` is false). */
+  onFailure(failure: ForwardFailure): void;
+}
+
+export interface TunnelHandlers {
+  onOpen(upstream: Socket): void;
+  onFailure(failure: ForwardFailure): void;
+}
+
+interface WebExchange {
+  kind: 'web';
+  req: IncomingMessage;
+  res: ServerResponse;
+  upstream: UpstreamRequest;
+  handlers: WebHandlers;
+  proxyReq?: ClientRequest;
+  timedOut: boolean;
+  retried: boolean;
+  clientError?: Error;
+}
+
+interface TunnelExchange {
+  kind: 'tunnel';
+  socket: Socket;
+  handlers: TunnelHandlers;
+  timeoutMs: number;
+  timedOut: boolean;
+  open: boolean;
+  failed: boolean;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+function classify(error: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
+  if (timedOut) return 'timeout';
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unresolved';
+    default:
+      if (error.code?.startsWith('HPE_') || error.code === 'ERR_INVALID_CHAR') return 'protocol';
+      return 'other';
+  }
+}
+
+function libraryTarget(target: UrlTarget): {
+  protocol: string;
+  host: string;
+  hostname: string;
+  port: number;
+} {
+  return {
+    protocol: target.protocol,
+    host: target.hostname,
+    hostname: target.hostname,
+    port: target.port,
+  };
+}
+
+export class Forwarder {
+  readonly #proxy = createProxyServer({
+    selfHandleResponse: true,
+    // We compute the whole upstream path ourselves (ProxyPass mapping) and pass it as-is.
+    prependPath: false,
+    toProxy: true,
+    xfwd: false,
+    ws: true,
+  });
+  readonly #agents = {
+    // Keep-alive to upstream. Idle sockets close after 4 s, before Node's default 5 s
+    // server keepAliveTimeout, so we rarely reuse a connection the backend is closing.
+    'http:': new http.Agent({
+      keepAlive: true,
+      maxSockets: 512,
+      maxFreeSockets: 64,
+      timeout: 4_000,
+      scheduling: 'lifo',
+    }),
+    'https:': new https.Agent({
+      keepAlive: true,
+      maxSockets: 512,
+      maxFreeSockets: 64,
+      timeout: 4_000,
+      scheduling: 'lifo',
+    }),
+  };
+  readonly #web = new WeakMap<IncomingMessage, WebExchange>();
+  readonly #tunnels = new WeakMap<IncomingMessage, TunnelExchange>();
+
+  constructor() {
+    const passes = (this.#proxy as unknown as { webPasses: { name: string }[] }).webPasses;
+    const at = passes.findIndex((p) => p.name === 'deleteLength');
+    if (at === -1) throw new Error('http-proxy-3 changed: the deleteLength pass was not found');
+    passes.splice(at, 1);
+
+    this.#proxy.on('proxyReq', (proxyReq, req) => {
+      const exchange = this.#web.get(req);
+      if (!exchange) return;
+      exchange.proxyReq = proxyReq;
+      proxyReq.setTimeout(exchange.upstream.timeoutMs, () => {
+        exchange.timedOut = true;
+        proxyReq.destroy();
+      });
+    });
+    this.#proxy.on('proxyRes', (proxyRes, req) => {
+      const exchange = this.#web.get(req);
+      if (exchange) this.#respond(exchange, proxyRes);
+    });
+    this.#proxy.on('proxyReqWs', (proxyReq, req) => {
+      const exchange = this.#tunnels.get(req);
+      if (!exchange) return;
+      const timer = setTimeout(() => {
+        exchange.timedOut = true;
+        proxyReq.destroy();
+      }, exchange.timeoutMs);
+      const settle = (): void => clearTimeout(timer);
+      proxyReq.once('upgrade', (_res: IncomingMessage, upstream: Socket) => {
+        settle();
+        exchange.open = true;
+        exchange.handlers.onOpen(upstream);
+      });
+      proxyReq.once('response', settle);
+      proxyReq.once('close', settle);
+    });
+    // The library reports client-socket errors of tunnels here, not to the callback.
+    this.#proxy.on('error', (error, req, resOrSocket) => {
+      const tunnel = this.#tunnels.get(req);
+      if (tunnel) this.#tunnelFailed(tunnel, error);
+      else resOrSocket.destroy();
+    });
+  }
+
+  web(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: UpstreamRequest,
+    handlers: WebHandlers,
+  ): void {
+    const exchange: WebExchange = {
+      kind: 'web',
+      req,
+      res,
+      upstream,
+      handlers,
+      timedOut: false,
+      retried: false,
+    };
+    this.#web.set(req, exchange);
+    req.once('error', (error) => {
+      exchange.clientError = error;
+    });
+    req.url = upstream.path;
+    req.headers = upstream.headers as IncomingMessage['headers'];
+    this.#send(exchange);
+  }
+
+  #send(exchange: WebExchange): void {
+    const { req, res, upstream } = exchange;
+    this.#proxy.web(
+      req,
+      res,
+      { target: libraryTarget(upstream.target), agent: this.#agents[upstream.target.protocol] },
+      (error) => this.#webFailed(exchange, error),
+    );
+  }
+
+  #webFailed(exchange: WebExchange, error: NodeJS.ErrnoException): void {
+    const { req, res, proxyReq } = exchange;
+    if (error === exchange.clientError || req.destroyed) {
+      proxyReq?.destroy();
+      res.destroy();
+      return;
+    }
+    const hasBody =
+      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+    if (
+      !exchange.retried &&
+      !exchange.timedOut &&
+      proxyReq?.reusedSocket === true &&
+      error.code === 'ECONNRESET' &&
+      !res.headersSent &&
+      !hasBody &&
+      req.headers['transfer-encoding'] === undefined &&
+      IDEMPOTENT.has(req.method ?? '')
+    ) {
+      exchange.retried = true;
+      delete exchange.proxyReq;
+      this.#send(exchange);
+      return;
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    exchange.handlers.onFailure({ kind: classify(error, exchange.timedOut), error });
+  }
+
+  #respond(exchange: WebExchange, proxyRes: IncomingMessage): void {
+    const { res, handlers } = exchange;
+    if (res.destroyed) {
+      proxyRes.destroy();
+      return;
+    }
+    try {
+      const headers = handlers.responseHeaders(proxyRes);
+      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+    } catch (err) {
+      proxyRes.destroy();
+      exchange.proxyReq?.destroy();
+      handlers.onFailure({ kind: 'protocol', error: err as Error });
+      return;
+    }
+    // pipeline destroys both sides on error or client abort, so no socket is left behind.
+    pipeline(proxyRes, res, () => {});
+  }
+
+  tunnel(
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    upstream: UpstreamRequest,
+    handlers: TunnelHandlers,
+  ): void {
+    const exchange: TunnelExchange = {
+      kind: 'tunnel',
+      socket,
+      handlers,
+      timeoutMs: upstream.timeoutMs,
+      timedOut: false,
+      open: false,
+      failed: false,
+    };
+    this.#tunnels.set(req, exchange);
+    req.url = upstream.path;
+    req.headers = upstream.headers as IncomingMessage['headers'];
+    // A fresh connection per tunnel: an upgraded socket never returns to a pool.
+    this.#proxy.ws(
+      req,
+      socket,
+      head,
+      { target: libraryTarget(upstream.target), agent: false },
+      (error) => this.#tunnelFailed(exchange, error),
+    );
+  }
+
+  #tunnelFailed(exchange: TunnelExchange, error: NodeJS.ErrnoException): void {
+    if (exchange.failed) return;
+    exchange.failed = true;
+    if (exchange.open || exchange.socket.destroyed) {
+      exchange.socket.destroy();
+      return;
+    }
+    exchange.handlers.onFailure({ kind: classify(error, exchange.timedOut), error });
+  }
+
+  /** Close pooled upstream connections. */
+  close(): void {
+    this.#agents['http:'].destroy();
+    this.#agents['https:'].destroy();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Header rules of a trustworthy reverse proxy (SPEC §2): hop-by-hop headers removed in
+ * both directions, X-Forwarded-* and Via added (client-sent X-Forwarded-Host and -Proto are
+ * replaced, never trusted), Host chosen per ProxyPreserveHost, then the route's own
+ * RequestHeader/Header operations applied last so the user always has the final word.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { CompiledHeaderOps, CompiledRoute } from './router.js';
+
+/** RFC 9110 §7.6.1 plus the legacy proxy headers SPEC §2 names. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+/** Header names listed in Connection are hop-by-hop too. */
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const tokens = new Set<string>();
+  for (const t of text.split(',')) {
+    const token = t.trim().toLowerCase();
+    if (token !== '' && token !== 'close' && token !== 'keep-alive') tokens.add(token);
+  }
+  return tokens.size > 0 ? tokens : undefined;
+}
+
+/** Copy end-to-end headers only. */
+export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
+export function applyHeaderOps(headers: OutgoingHttpHeaders, ops: CompiledHeaderOps): void {
+  for (const name of ops.remove) delete headers[name];
+  for (const [name, value] of ops.set) headers[name] = value;
+}
+
+export interface ForwardingFacts {
+  clientAddress: string;
+  /** The request arrived over TLS. */
+  secure: boolean;
+  /** `switchyard-1a2b3c`: this instance's Via pseudonym, also used for loop detection. */
+  via: string;
+  /** X-Forwarded-Server value. */
+  serverName: string;
+}
+
+/** True when the request already passed through this Switchyard instance: a routing loop. */
+export function isLoop(headers: IncomingHttpHeaders, via: string): boolean {
+  const seen = headers.via;
+  return seen !== undefined && seen.includes(via);
+}
+
+/** Headers for the upstream request; `upgrade` keeps the WebSocket handshake headers. */
+export function upstreamHeaders(
+  req: IncomingMessage,
+  route: CompiledRoute,
+  facts: ForwardingFacts,
+  upgrade: boolean,
+): OutgoingHttpHeaders {
+  const incoming = req.headers;
+  const out = endToEndHeaders(incoming);
+  // Node has already answered `Expect: 100-continue`; the backend must not wait for it.
+  delete out.expect;
+  if (upgrade) {
+    out.connection = 'upgrade';
+    out.upgrade = incoming.upgrade;
+  } else if (incoming['transfer-encoding'] !== undefined) {
+    // The body's framing is ours to choose upstream. Saying chunked explicitly keeps Node
+    // from sending a DELETE/OPTIONS body unframed, which would smuggle a second request.
+    out['transfer-encoding'] = 'chunked';
+  }
+  const originalHost = incoming.host ?? '';
+  out.host = route.preserveHost && originalHost !== '' ? originalHost : route.target.host;
+  const forwardedFor = incoming['x-forwarded-for'];
+  out['x-forwarded-for'] = forwardedFor
+    ? `${forwardedFor}, ${facts.clientAddress}`
+    : facts.clientAddress;
+  out['x-forwarded-host'] = originalHost;
+  out['x-forwarded-proto'] = facts.secure ? 'https' : 'http';
+  out['x-forwarded-server'] = facts.serverName;
+  const hop = `${req.httpVersion} ${facts.via}`;
+  out.via = incoming.via ? `${incoming.via}, ${hop}` : hop;
+  applyHeaderOps(out, route.requestHeaders);
+  return out;
+}

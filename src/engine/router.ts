@@ -1,0 +1,133 @@
+/**
+ * The router: ordered routes compiled once per configuration, matched per request.
+ * First match wins. A route matches on host (exact, or `*.shop.test` for any subdomain),
+ * on a path prefix at a segment boundary, and optionally on the listener it arrived on.
+ */
+import type { HeaderOps, RouteConfig, RoutingConfig } from '../shared/config.js';
+import { parseDuration } from '../shared/duration.js';
+import { matchesPrefix } from './paths.js';
+
+export interface CompiledHeaderOps {
+  /** Lowercased names with their values. */
+  set: [string, string][];
+  remove: string[];
+}
+
+/** Where a route sends requests: one URL or, later, a balancer. */
+export interface UrlTarget {
+  kind: 'url';
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: number;
+  /** Host header value for the backend (`host:port`, default port omitted). */
+  host: string;
+  /** Path of the target URL: the ProxyPass base. */
+  path: string;
+  /** `http://127.0.0.1:3000` — the origin, for reverse mapping and messages. */
+  origin: string;
+}
+
+export interface CompiledRoute {
+  name: string;
+  index: number;
+  host?: { exact: string } | { suffix: string };
+  prefix: string;
+  listeners?: ReadonlySet<string>;
+  target: UrlTarget;
+  preserveHost: boolean;
+  reverse: boolean;
+  websocket: boolean;
+  timeoutMs: number;
+  requestHeaders: CompiledHeaderOps;
+  responseHeaders: CompiledHeaderOps;
+}
+
+function compileHeaderOps(ops: HeaderOps): CompiledHeaderOps {
+  return {
+    set: Object.entries(ops.set).map(([k, v]) => [k.toLowerCase(), v]),
+    remove: ops.remove.map((k) => k.toLowerCase()),
+  };
+}
+
+export function compileUrlTarget(text: string): UrlTarget {
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`'${text}' is not an http(s) URL`);
+  }
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return {
+    kind: 'url',
+    protocol: url.protocol,
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port,
+    host: url.host,
+    path: url.pathname,
+    origin: url.origin,
+  };
+}
+
+function compileRoute(route: RouteConfig, index: number): CompiledRoute {
+  const host = route.match.host?.toLowerCase();
+  const target = new URL(route.to);
+  if (target.protocol === 'balancer:') {
+    throw new Error(
+      `routes[${index}] '${route.name}': balancer targets (${route.to}) are not supported by this version of the engine yet`,
+    );
+  }
+  return {
+    name: route.name,
+    index,
+    ...(host === undefined
+      ? {}
+      : { host: host.startsWith('*.') ? { suffix: host.slice(1) } : { exact: host } }),
+    prefix: route.match.path,
+    ...(route.match.listeners ? { listeners: new Set(route.match.listeners) } : {}),
+    target: compileUrlTarget(route.to),
+    preserveHost: route.preserveHost,
+    reverse: route.reverse,
+    websocket: route.websocket,
+    timeoutMs: parseDuration(route.timeout) ?? 30_000,
+    requestHeaders: compileHeaderOps(route.headers.request),
+    responseHeaders: compileHeaderOps(route.headers.response),
+  };
+}
+
+/** Lowercased hostname of a Host header value, without port or trailing dot. */
+export function hostnameOf(hostHeader: string | undefined): string {
+  if (!hostHeader) return '';
+  let host = hostHeader;
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    host = end === -1 ? host : host.slice(1, end);
+  } else {
+    const colon = host.indexOf(':');
+    if (colon !== -1) host = host.slice(0, colon);
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  return host.toLowerCase();
+}
+
+export class Router {
+  readonly routes: readonly CompiledRoute[];
+
+  constructor(config: RoutingConfig) {
+    this.routes = config.routes.map(compileRoute);
+  }
+
+  match(listener: string, hostname: string, path: string): CompiledRoute | undefined {
+    for (const route of this.routes) {
+      if (route.listeners && !route.listeners.has(listener)) continue;
+      if (route.host) {
+        if ('exact' in route.host) {
+          if (hostname !== route.host.exact) continue;
+        } else if (!(
+          hostname.endsWith(route.host.suffix) && hostname.length > route.host.suffix.length
+        )) {
+          continue;
+        }
+      }
+      if (matchesPrefix(path, route.prefix)) return route;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The routing file: Switchyard's public contract (SPEC §1). This zod schema is the single
+ * source of the TypeScript types, of the load-time validation (with cross-references that
+ * JSON Schema cannot express) and of the JSON Schema that editors use for completion
+ * (schema/switchyard.schema.json, written by `npm run schema`).
+ *
+ * Config is plain data; the engine builds runtime objects (router, balancers) from it.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+import { isCidr, isIP } from './ip.js';
+
+export const CONFIG_VERSION = 1;
+
+const name = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  );
+
+const duration = z
+  .string()
+  .regex(new RegExp(DURATION_PATTERN), 'must be a duration such as 500ms, 30s, 5m or 1h')
+  .meta({ description: 'A duration: a number followed by ms, s, m or h.' });
+
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name');
+
+const headerValue = z
+  .string()
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, 'must not contain control characters');
+
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+    'must be a hostname such as app.localhost, or a wildcard such as *.shop.test',
+  )
+  .meta({ description: 'Exact hostname, or `*.domain` matching any subdomain of domain.' });
+
+const pathPrefix = z
+  .string()
+  .refine((p) => p.startsWith('/'), 'must start with /')
+  .refine((p) => !/[?#]/.test(p), 'must be a path without ? or #')
+  .refine(
+    (p) => !p.split('/').some((s) => s === '.' || s === '..'),
+    'must not contain . or .. segments',
+  )
+  .meta({
+    description: 'Path prefix matched on segment boundaries: /app matches /app and /app/x.',
+  });
+
+const address = z
+  .string()
+  .refine((a) => isIP(a), 'must be an IP address such as 127.0.0.1 or ::1')
+  .meta({ description: 'Address to bind. Default 127.0.0.1: reachable from this machine only.' });
+
+const cidr = z
+  .string()
+  .refine(isCidr, 'must be an IP address or a CIDR range such as 127.0.0.0/8 or ::1');
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasNoExtras(url: URL): boolean {
+  return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+}
+
+const httpUrl = z.string().refine((t) => {
+  const u = parseUrl(t);
+  return u !== undefined && (u.protocol === 'http:' || u.protocol === 'https:') && hasNoExtras(u);
+}, 'must be an http(s) URL such as http://127.0.0.1:3000, without query or credentials');
+
+const target = z
+  .string()
+  .refine((t) => {
+    const u = parseUrl(t);
+    if (!u || !hasNoExtras(u)) return false;
+    if (u.protocol === 'balancer:') return u.hostname !== '';
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  }, 'must be an http(s) URL such as http://127.0.0.1:3000/app, or balancer://NAME/')
+  .meta({ description: 'ProxyPass target: an http(s) URL, or balancer://NAME/ for a balancer.' });
+
+const headerOps = z
+  .strictObject({
+    set: z.record(headerName, headerValue).default({}),
+    remove: z.array(headerName).default([]),
+  })
+  .meta({ description: 'Headers to set (replacing any value) and to remove.' });
+
+export const listenerSchema = z.strictObject({
+  name,
+  port: z
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .meta({ description: 'TCP port; 0 picks a free port.' }),
+  address: address.default('127.0.0.1'),
+  tls: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Serve HTTPS with certificates from the local CA.' }),
+});
+
+export const accessSchema = z
+  .strictObject({
+    allow: z.array(cidr).default(['127.0.0.0/8', '::1']),
+  })
+  .meta({ description: 'Clients allowed to use the proxy (Apache <Proxy *> Require ip).' });
+
+export const routeSchema = z.strictObject({
+  name,
+  match: z
+    .strictObject({
+      host: hostPattern.optional(),
+      path: pathPrefix.default('/'),
+      listeners: z.array(name).min(1).optional(),
+    })
+    .default({ path: '/' }),
+  to: target,
+  preserveHost: z.boolean().default(false).meta({ description: 'ProxyPreserveHost.' }),
+  reverse: z
+    .boolean()
+    .default(true)
+    .meta({ description: 'ProxyPassReverse: rewrite Location, Content-Location, URI, cookies.' }),
+  websocket: z.boolean().default(true).meta({ description: 'Tunnel WebSocket upgrades.' }),
+  timeout: duration.default('30s').meta({ description: 'ProxyTimeout: 504 when slower.' }),
+  headers: z
+    .strictObject({
+      request: headerOps.default({ set: {}, remove: [] }),
+      response: headerOps.default({ set: {}, remove: [] }),
+    })
+    .default({ request: { set: {}, remove: [] }, response: { set: {}, remove: [] } }),
+});
+
+export const MEMBER_STATES = ['enabled', 'disabled', 'draining', 'standby'] as const;
+export const BALANCER_METHODS = ['byrequests', 'bytraffic', 'bybusyness'] as const;
+
+export const memberSchema = z.strictObject({
+  url: httpUrl,
+  route: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, dashes or underscores')
+    .optional()
+    .meta({ description: 'Sticky route id, matched against the session id suffix.' }),
+  loadFactor: z.int().min(1).max(100).default(1),
+  state: z.enum(MEMBER_STATES).default('enabled'),
+});
+
+export const healthCheckSchema = z.strictObject({
+  method: z.enum(['GET', 'HEAD', 'OPTIONS']).default('GET'),
+  path: pathPrefix.default('/'),
+  interval: duration.default('5s'),
+  timeout: duration.default('2s'),
+  passes: z.int().min(1).max(100).default(1),
+  fails: z.int().min(1).max(100).default(1),
+  expect: z
+    .string()
+    .regex(/^[1-5]\d\d(-[1-5]\d\d)?$/, 'must be a status such as 200 or a range such as 200-399')
+    .default('200-399'),
+});
+
+export const balancerSchema = z.strictObject({
+  name,
+  method: z.enum(BALANCER_METHODS).default('byrequests'),
+  stickySession: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name such as JSESSIONID')
+    .optional(),
+  failover: z.boolean().default(true).meta({ description: 'false = Apache nofailover=On.' }),
+  maxAttempts: z.int().min(1).max(100).optional(),
+  retry: duration.default('60s').meta({ description: 'How long a member in error is skipped.' }),
+  healthCheck: healthCheckSchema.optional(),
+  members: z.array(memberSchema).min(1),
+});
+
+const configShape = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(CONFIG_VERSION).meta({ description: 'Routing file format version.' }),
+  listeners: z.array(listenerSchema).default([]),
+  access: accessSchema.default({ allow: ['127.0.0.0/8', '::1'] }),
+  routes: z.array(routeSchema).default([]),
+  balancers: z.array(balancerSchema).default([]),
+});
+
+type Shape = z.output<typeof configShape>;
+
+/** Rules between parts of the file, reported at the offending field. */
+function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string): void => {
+    // `reference` tells the loader the message already names the value.
+    ctx.addIssue({ code: 'custom', path, message, params: { reference: true } });
+  };
+  const firstIndex = new Map<string, number>();
+  config.listeners.forEach((l, i) => {
+    const prior = firstIndex.get(`name:${l.name}`);
+    if (prior !== undefined)
+      issue(['listeners', i, 'name'], `'${l.name}' is already listeners[${prior}]`);
+    else firstIndex.set(`name:${l.name}`, i);
+    if (l.port === 0) return;
+    const key = `bind:${l.address}:${l.port}`;
+    const same = firstIndex.get(key);
+    if (same !== undefined)
+      issue(['listeners', i, 'port'], `${l.address}:${l.port} is already listeners[${same}]`);
+    else firstIndex.set(key, i);
+  });
+  const listenerNames = new Set(config.listeners.map((l) => l.name));
+  const balancerNames = new Set(config.balancers.map((b) => b.name));
+  const routeNames = new Map<string, number>();
+  config.routes.forEach((r, i) => {
+    const prior = routeNames.get(r.name);
+    if (prior !== undefined)
+      issue(['routes', i, 'name'], `'${r.name}' is already routes[${prior}]`);
+    else routeNames.set(r.name, i);
+    r.match.listeners?.forEach((l, j) => {
+      if (!listenerNames.has(l))
+        issue(['routes', i, 'match', 'listeners', j], `no listener is named '${l}'`);
+    });
+    const url = parseUrl(r.to);
+    if (url?.protocol === 'balancer:' && !balancerNames.has(url.hostname)) {
+      issue(['routes', i, 'to'], `no balancer is named '${url.hostname}'`);
+    }
+  });
+  const balancerIndex = new Map<string, number>();
+  config.balancers.forEach((b, i) => {
+    const prior = balancerIndex.get(b.name);
+    if (prior !== undefined)
+      issue(['balancers', i, 'name'], `'${b.name}' is already balancers[${prior}]`);
+    else balancerIndex.set(b.name, i);
+    const urls = new Map<string, number>();
+    const routes = new Map<string, number>();
+    b.members.forEach((m, j) => {
+      const key = new URL(m.url).href;
+      const u = urls.get(key);
+      if (u !== undefined)
+        issue(['balancers', i, 'members', j, 'url'], `${m.url} is already members[${u}]`);
+      else urls.set(key, j);
+      if (m.route === undefined) return;
+      const r = routes.get(m.route);
+      if (r !== undefined)
+        issue(
+          ['balancers', i, 'members', j, 'route'],
+          `route '${m.route}' is already members[${r}]`,
+        );
+      else routes.set(m.route, j);
+    });
+    if (b.stickySession === undefined) return;
+    b.members.forEach((m, j) => {
+      if (m.route === undefined) {
+        issue(
+          ['balancers', i, 'members', j, 'route'],
+          `needs a route id because balancer '${b.name}' has stickySession`,
+        );
+      }
+    });
+  });
+}
+
+export const routingConfigSchema = configShape.superRefine(checkReferences);
+
+export type RoutingConfig = z.output<typeof routingConfigSchema>;
+export type RoutingConfigInput = z.input<typeof routingConfigSchema>;
+export type ListenerConfig = RoutingConfig['listeners'][number];
+export type RouteConfig = RoutingConfig['routes'][number];
+export type HeaderOps = RouteConfig['headers']['request'];
+export type BalancerConfig = RoutingConfig['balancers'][number];
+export type MemberConfig = BalancerConfig['members'][number];
+export type HealthCheckConfig = NonNullable<BalancerConfig['healthCheck']>;
+export type MemberState = (typeof MEMBER_STATES)[number];
+export type BalancerMethod = (typeof BALANCER_METHODS)[number];
+
+/** A valid configuration with no listeners: the engine runs but serves nothing. */
+export function emptyConfig(): RoutingConfig {
+  return routingConfigSchema.parse({ version: CONFIG_VERSION });
+}
+
+/** JSON Schema (draft 2020-12) of the routing file as a user writes it. */
+export function routingJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configShape, { io: 'input', target: 'draft-2020-12' }),
+    title: 'Switchyard routing file',
+  };
+}
