@@ -44,6 +44,15 @@ function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping (key: value)',
+};
+
 /** The most specific node of the document that exists along a field path. */
 function locate(doc: Document, path: readonly PropertyKey[]): { node: unknown; exact: boolean } {
   for (let n = path.length; n >= 0; n--) {
@@ -73,8 +82,13 @@ function issueToProblem(
       }
     }
   }
-  if (issue.code === 'invalid_type' && !exact) {
-    problem.message = issue.message.replace(/received undefined$/, 'missing');
+  if (issue.code === 'invalid_type') {
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    const value = exact ? doc.getIn(issue.path as (string | number)[]) : undefined;
+    problem.message =
+      value === undefined
+        ? `missing; expected ${expected}`
+        : `${describeValue(value)} is not ${expected}`;
   }
   if (issue.code === 'unrecognized_keys') {
     problem.message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;

@@ -217,7 +217,8 @@ export class Forwarder {
 
   #webFailed(exchange: WebExchange, error: NodeJS.ErrnoException): void {
     const { req, res, proxyReq } = exchange;
-    if (error === exchange.clientError || req.destroyed) {
+    // (req.destroyed is true after any request body ends; the socket tells if the client left.)
+    if (error === exchange.clientError || req.socket.destroyed || res.destroyed) {
       proxyReq?.destroy();
       res.destroy();
       return;

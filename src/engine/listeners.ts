@@ -179,8 +179,12 @@ export class ListenerPool {
     bound.slot.closing = true;
     const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(() => bound.server.closeAllConnections(), graceMs);
+      // Keep-alive connections become idle as their last exchange ends; close them then
+      // rather than waiting for the client's or the server's keep-alive timeout.
+      const sweep = setInterval(() => bound.server.closeIdleConnections(), 100);
       bound.server.close(() => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve();
       });
       bound.server.closeIdleConnections();

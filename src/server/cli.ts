@@ -1,0 +1,226 @@
+/**
+ * `switchyard`: the headless command. Runs the same engine as the desktop app from a
+ * routing file, applies edits to that file live, and stops gracefully on SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatProblems, loadRoutingFile } from '../engine/config-file.js';
+import { Engine } from '../engine/engine.js';
+import type { ListenerStatus } from '../engine/listeners.js';
+import { watchFile } from './config-watcher.js';
+import { defaultDataDir } from './data-dir.js';
+import { STARTER_CONFIG } from './starter-config.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** How long in-flight exchanges may take to finish when the command is stopped. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+const USAGE = `Usage:
+  switchyard [--config FILE] [--data-dir DIR]   run the proxy from a routing file
+  switchyard init [FILE] [--force]              write a commented starter routing file
+
+Options:
+  -c, --config FILE    routing file (default: ./switchyard.yaml); edits apply live
+      --data-dir DIR   where Switchyard keeps its state (default: ${defaultDataDir()})
+      --no-watch       do not apply edits of the routing file while running
+  -h, --help           show this help
+  -v, --version        print the version
+
+Listeners bind to 127.0.0.1 unless the routing file says otherwise. Stop with Ctrl-C:
+open exchanges get ${SHUTDOWN_GRACE_MS / 1000} s to finish.`;
+
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'switchyard') return pkg.version ?? 'unknown';
+    } catch {
+      // not here; look one folder up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+function printListeners(io: CliIo, listeners: readonly ListenerStatus[]): void {
+  for (const l of listeners) io.out(`listening ${l.name} ${l.url}`);
+  if (listeners.length === 0)
+    io.out('no listeners: add one under `listeners:` in the routing file');
+}
+
+async function init(file: string, force: boolean, io: CliIo): Promise<number> {
+  try {
+    await writeFile(file, STARTER_CONFIG, { flag: force ? 'w' : 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      io.err(`switchyard: ${file} already exists; use --force to overwrite it`);
+      return 1;
+    }
+    io.err(`switchyard: cannot write ${file}: ${(error as Error).message}`);
+    return 1;
+  }
+  io.out(`wrote ${file}; run it with: switchyard --config ${file}`);
+  return 0;
+}
+
+export interface Running {
+  engine: Engine;
+  /** Resolves once the command stopped, with its exit code. */
+  stopped: Promise<number>;
+  stop(): Promise<number>;
+}
+
+export interface ServeOptions {
+  config: string;
+  dataDir: string;
+  watch: boolean;
+}
+
+/** Start serving; undefined (after reporting why) when the command cannot start. */
+export async function serve(
+  options: ServeOptions,
+  io: CliIo = consoleIo,
+): Promise<Running | undefined> {
+  const file = options.config;
+  const loaded = await loadRoutingFile(file);
+  if (!loaded.ok) {
+    const missing =
+      loaded.problems.length === 1 && loaded.problems[0]?.message.startsWith('file not found');
+    if (missing) {
+      io.err(`switchyard: no routing file at ${file}`);
+      io.err('  create a commented starter file:  switchyard init');
+      io.err('  or name another file:             switchyard --config path/to/switchyard.yaml');
+    } else {
+      io.err(`switchyard: ${file} has problems:`);
+      io.err(formatProblems(loaded.problems));
+    }
+    return undefined;
+  }
+  const engine = new Engine({ dataDir: options.dataDir });
+  try {
+    printListeners(io, await engine.apply(loaded.config));
+  } catch (error) {
+    io.err(`switchyard: ${(error as Error).message}`);
+    await engine.close({ graceMs: 0 });
+    return undefined;
+  }
+
+  const reload = async (): Promise<void> => {
+    const next = await loadRoutingFile(file);
+    if (!next.ok) {
+      io.err(`${file} has problems; still running the previous configuration:`);
+      io.err(formatProblems(next.problems));
+      return;
+    }
+    try {
+      const listeners = await engine.apply(next.config);
+      io.out(
+        `reloaded ${file}: ${listeners.length} listener(s), ${next.config.routes.length} route(s)`,
+      );
+      printListeners(io, listeners);
+    } catch (error) {
+      io.err(`${file} could not be applied; still running the previous configuration:`);
+      io.err((error as Error).message);
+    }
+  };
+  const unwatch = options.watch ? watchFile(file, () => void reload()) : () => {};
+
+  let finish: (code: number) => void = () => {};
+  const stopped = new Promise<number>((r) => {
+    finish = r;
+  });
+  let stopping: Promise<number> | undefined;
+  const stop = (): Promise<number> => {
+    stopping ??= (async () => {
+      unwatch();
+      await engine.close({ graceMs: SHUTDOWN_GRACE_MS });
+      finish(0);
+      return 0;
+    })();
+    return stopping;
+  };
+  return { engine, stopped, stop };
+}
+
+export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'data-dir': { type: 'string' },
+        'no-watch': { type: 'boolean' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    io.err(`switchyard: ${(error as Error).message}`);
+    io.err('run `switchyard --help` for usage');
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.out(packageVersion());
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command === 'init') {
+    return init(resolve(rest[0] ?? values.config ?? 'switchyard.yaml'), values.force === true, io);
+  }
+  if (command !== undefined) {
+    io.err(`switchyard: unknown command '${command}'; run \`switchyard --help\` for usage`);
+    return 2;
+  }
+  const running = await serve(
+    {
+      config: values.config ?? 'switchyard.yaml',
+      dataDir: values['data-dir'] ?? defaultDataDir(),
+      watch: values['no-watch'] !== true,
+    },
+    io,
+  );
+  if (!running) return 1;
+  const onSignal = (): void => {
+    io.err(
+      `stopping: open exchanges get up to ${SHUTDOWN_GRACE_MS / 1000} s (Ctrl-C again quits now)`,
+    );
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.once('SIGINT', () => process.exit(130));
+    void running.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // A last line of defence: the engine handles every error of an exchange itself, so an
+  // exception reaching here is a bug. Report it and keep serving the other exchanges.
+  process.on('uncaughtException', (error) => {
+    io.err(
+      `switchyard: internal error (please report it); still running:\n${error.stack ?? String(error)}`,
+    );
+  });
+  return running.stopped;
+}
