@@ -5,7 +5,12 @@
  * name the route and the backend. The runtime (router, access list) is the one in force
  * when the request arrived, so a reload never changes an exchange halfway.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { formatDuration } from '../shared/duration.js';
 import type { ProxyError } from './error-page.js';
@@ -45,11 +50,43 @@ export interface Identity {
 }
 
 type Decision =
-  | { route: CompiledRoute; upstream: UpstreamRequest; host: string }
+  | { route: CompiledRoute; upstream: UpstreamRequest; host: string; publicHost: string }
   | { error: ProxyError; close?: boolean };
+
+/**
+ * Connections on which a request was refused as malformed or ambiguous. Requests pipelined
+ * after it on the same connection are not trusted (their framing is exactly what was in
+ * doubt), so they are dropped rather than forwarded while the 400 closes the connection.
+ */
+const refusedConnections = new WeakSet<Socket>();
+
+/** `127.0.0.1:8080`: where a client reached us, for requests that name no Host. */
+function localAuthority(socket: Socket): string {
+  const address = socket.localAddress ?? '';
+  return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
+}
 
 function backendLabel(route: CompiledRoute): string {
   return route.target.origin + route.target.path;
+}
+
+/** What the client receives of a backend's response headers (plain or handshake answer). */
+function clientResponseHeaders(
+  route: CompiledRoute,
+  listener: ListenerSlot,
+  publicHost: string,
+  host: string,
+): (proxyRes: IncomingMessage) => OutgoingHttpHeaders {
+  const publicOrigin = {
+    origin: `${listener.secure ? 'https' : 'http'}://${publicHost}`,
+    hostname: host,
+  };
+  return (proxyRes) => {
+    const headers = endToEndHeaders(proxyRes.headers);
+    if (route.reverse) reverseHeaders(headers, route, publicOrigin);
+    applyHeaderOps(headers, route.responseHeaders);
+    return headers;
+  };
 }
 
 function failureToError(failure: ForwardFailure, route: CompiledRoute): ProxyError {
@@ -170,10 +207,12 @@ export class ExchangeHandler {
       secure: listener.secure,
       via: this.#identity.via,
       serverName: this.#identity.serverName,
+      publicHost: req.headers.host || localAuthority(req.socket),
     };
     return {
       route,
       host,
+      publicHost: facts.publicHost,
       upstream: {
         target: route.target,
         path: mapToBackend(target.path, route.prefix, route.target.path) + target.query,
@@ -190,25 +229,23 @@ export class ExchangeHandler {
     res: ServerResponse,
   ): void {
     const clientHeaders: IncomingHttpHeaders = req.headers;
+    if (refusedConnections.has(req.socket)) {
+      res.destroy();
+      return;
+    }
     if (listener.closing) res.shouldKeepAlive = false;
     const decision = this.#decide(runtime, listener, req, false);
     if ('error' in decision) {
-      if (decision.close) res.shouldKeepAlive = false;
+      if (decision.close) {
+        res.shouldKeepAlive = false;
+        refusedConnections.add(req.socket);
+      }
       sendError(res, clientHeaders, decision.error);
       return;
     }
-    const { route, upstream, host } = decision;
-    const publicOrigin = {
-      origin: `${listener.secure ? 'https' : 'http'}://${clientHeaders.host ?? host}`,
-      hostname: host,
-    };
+    const { route, upstream, host, publicHost } = decision;
     this.#forwarder.web(req, res, upstream, {
-      responseHeaders: (proxyRes) => {
-        const headers = endToEndHeaders(proxyRes.headers);
-        if (route.reverse) reverseHeaders(headers, route, publicOrigin);
-        applyHeaderOps(headers, route.responseHeaders);
-        return headers;
-      },
+      responseHeaders: clientResponseHeaders(route, listener, publicHost, host),
       onFailure: (failure) => {
         if (failure.kind === 'client') return;
         sendError(res, clientHeaders, failureToError(failure, route));
@@ -225,6 +262,11 @@ export class ExchangeHandler {
     onOpen: (client: Socket) => void,
   ): void {
     const clientHeaders: IncomingHttpHeaders = req.headers;
+    if (refusedConnections.has(socket)) {
+      // Let the refused request's 400 flush, then close.
+      socket.destroySoon();
+      return;
+    }
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET') {
       sendErrorOnSocket(socket, clientHeaders, {
         status: 501,
@@ -238,8 +280,9 @@ export class ExchangeHandler {
       sendErrorOnSocket(socket, clientHeaders, decision.error);
       return;
     }
-    const { route, upstream } = decision;
+    const { route, upstream, host, publicHost } = decision;
     this.#forwarder.tunnel(req, socket, head, upstream, {
+      responseHeaders: clientResponseHeaders(route, listener, publicHost, host),
       onOpen: () => onOpen(socket),
       onFailure: (failure) =>
         sendErrorOnSocket(socket, clientHeaders, failureToError(failure, route)),

@@ -49,6 +49,8 @@ export interface WebHandlers {
 }
 
 export interface TunnelHandlers {
+  /** Client headers for the backend's handshake answer, a 101 or a refusal. */
+  responseHeaders(proxyRes: IncomingMessage): OutgoingHttpHeaders;
   onOpen(upstream: Socket): void;
   onFailure(failure: ForwardFailure): void;
 }
@@ -165,12 +167,33 @@ export class Forwarder {
         proxyReq.destroy();
       }, exchange.timeoutMs);
       const settle = (): void => clearTimeout(timer);
-      proxyReq.once('upgrade', (_res: IncomingMessage, upstream: Socket) => {
+      // A client that leaves during the handshake takes the upstream handshake with it;
+      // otherwise the backend's 101 would open a tunnel to nobody that is never closed.
+      exchange.socket.once('close', () => {
+        if (!exchange.open) proxyReq.destroy();
+      });
+      proxyReq.once('upgrade', (res: IncomingMessage, upstream: Socket) => {
         settle();
+        // The library writes the 101 from res.headers after us: filter them, keeping the
+        // Connection/Upgrade pair this hop needs.
+        const { connection, upgrade } = res.headers;
+        this.#rewriteHandshakeAnswer(exchange, res, proxyReq, {
+          ...(connection === undefined ? {} : { connection }),
+          ...(upgrade === undefined ? {} : { upgrade }),
+        });
+        if (exchange.socket.destroyed) {
+          upstream.destroy();
+          return;
+        }
         exchange.open = true;
         exchange.handlers.onOpen(upstream);
       });
-      proxyReq.once('response', settle);
+      proxyReq.once('response', (res: IncomingMessage) => {
+        settle();
+        // A refused handshake is relayed by the library from res.headers, then the socket
+        // is closed: the same hop-by-hop, reverse and header rules as any response apply.
+        this.#rewriteHandshakeAnswer(exchange, res, proxyReq, { connection: 'close' });
+      });
       proxyReq.once('close', settle);
     });
     // The library reports client-socket errors of tunnels here, not to the callback.
@@ -293,6 +316,21 @@ export class Forwarder {
       { target: libraryTarget(upstream.target), agent: false },
       (error) => this.#tunnelFailed(exchange, error),
     );
+  }
+
+  #rewriteHandshakeAnswer(
+    exchange: TunnelExchange,
+    res: IncomingMessage,
+    proxyReq: ClientRequest,
+    hop: OutgoingHttpHeaders,
+  ): void {
+    try {
+      const headers = { ...exchange.handlers.responseHeaders(res), ...hop };
+      res.headers = headers as IncomingMessage['headers'];
+    } catch {
+      proxyReq.destroy();
+      exchange.socket.destroy();
+    }
   }
 
   #tunnelFailed(exchange: TunnelExchange, error: NodeJS.ErrnoException): void {

@@ -56,6 +56,8 @@ export interface ForwardingFacts {
   via: string;
   /** X-Forwarded-Server value. */
   serverName: string;
+  /** The Host the client asked for, or the listener's address when it sent none (HTTP/1.0). */
+  publicHost: string;
 }
 
 /** True when the request already passed through this Switchyard instance: a routing loop. */
@@ -83,17 +85,18 @@ export function upstreamHeaders(
     // from sending a DELETE/OPTIONS body unframed, which would smuggle a second request.
     out['transfer-encoding'] = 'chunked';
   }
-  const originalHost = incoming.host ?? '';
-  out.host = route.preserveHost && originalHost !== '' ? originalHost : route.target.host;
+  out.host = route.preserveHost ? facts.publicHost : route.target.host;
   const forwardedFor = incoming['x-forwarded-for'];
   out['x-forwarded-for'] = forwardedFor
     ? `${forwardedFor}, ${facts.clientAddress}`
     : facts.clientAddress;
-  out['x-forwarded-host'] = originalHost;
+  out['x-forwarded-host'] = facts.publicHost;
   out['x-forwarded-proto'] = facts.secure ? 'https' : 'http';
   out['x-forwarded-server'] = facts.serverName;
-  const hop = `${req.httpVersion} ${facts.via}`;
-  out.via = incoming.via ? `${incoming.via}, ${hop}` : hop;
   applyHeaderOps(out, route.requestHeaders);
+  // Our hop goes on last, whatever the route's rules did to Via: it is what stops loops.
+  const hop = `${req.httpVersion} ${facts.via}`;
+  const via = out.via === undefined ? undefined : String(out.via);
+  out.via = via ? `${via}, ${hop}` : hop;
   return out;
 }

@@ -57,8 +57,13 @@ export class BindError extends Error {
   }
 }
 
-function clientErrorResponse(socket: Socket, error: NodeJS.ErrnoException): void {
-  if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+/** Node's 'clientError': the parser refused the bytes. Answer when no response is under way. */
+function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket): void {
+  // Node keeps the response under way on the socket. Once its head is sent a 400 cannot
+  // follow; before that, the broken request (bad chunking mid-body) is answered with 400
+  // and the connection closed, which also ends the exchange that was waiting upstream.
+  const responding = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || responding?.headersSent === true) {
     socket.destroy();
     return;
   }

@@ -47,7 +47,13 @@ export function reverseUrl(value: string, route: CompiledRoute, pub: PublicOrigi
 function reverseCookie(cookie: string, route: CompiledRoute, pub: PublicOrigin): string {
   return cookie
     .replace(/(;\s*path=)([^;]*)/i, (whole, lead: string, path: string) => {
-      const mapped = mapToPublic(path.trim(), route.prefix, route.target.path);
+      // A cookie scoped to the whole target directory (`/` for a backend mounted at the
+      // root) covers the bare prefix too: `/mounted`, not `/mounted/`, which browsers would
+      // not send with a request for `/mounted` itself.
+      const mapped =
+        path.trim() === route.target.path && route.target.path.endsWith('/')
+          ? route.prefix
+          : mapToPublic(path.trim(), route.prefix, route.target.path);
       return mapped === undefined ? whole : lead + mapped;
     })
     .replace(/(;\s*domain=)([^;]*)/i, (whole, lead: string, domain: string) => {
