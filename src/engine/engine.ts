@@ -2,17 +2,22 @@
  * The engine: Switchyard's proxy, the same in the Electron main process and in the
  * headless `switchyard` command. It never imports electron.
  *
- * `apply` swaps configurations atomically: the new runtime (router, access list) is built
- * and every new listener bound before anything changes; if either fails, the running
- * configuration stays. Exchanges keep the runtime they started with, so in-flight
- * requests and open WebSockets finish on the old settings.
+ * `apply` swaps configurations atomically: the new runtime (router, access list,
+ * balancers) is built and every new listener bound before anything changes; if either
+ * fails, the running configuration stays. Exchanges keep the runtime they started with, so
+ * in-flight requests and open WebSockets finish on the old settings. MemberStats live
+ * outside the runtime, keyed by member URL, so counters and health survive reloads.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { routingConfigSchema, type RoutingConfig } from '../shared/config.js';
+import { routingConfigSchema, type MemberConfig, type RoutingConfig } from '../shared/config.js';
 import { AccessList } from './access.js';
-import { ExchangeHandler, type Runtime } from './exchange-handler.js';
+import { Balancer, memberLabel } from './balancing/balancer.js';
+import { HealthChecker, type HealthChange } from './balancing/health.js';
+import { MemberStatsStore, type MemberStats } from './balancing/member-stats.js';
+import { ExchangeHandler, type ExchangeReport, type Runtime } from './exchange-handler.js';
 import { Forwarder } from './forwarder.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
@@ -32,12 +37,35 @@ export class ConfigApplyError extends Error {
   override name = 'ConfigApplyError';
 }
 
+export interface EngineEvents {
+  exchange: [ExchangeReport];
+  health: [HealthChange];
+}
+
+/** balancer-manager's view of one member: configuration and live statistics. */
+export interface MemberStatus extends MemberConfig {
+  stats: Omit<MemberStats, 'url' | 'lbStatus'>;
+}
+
+export interface BalancerStatus {
+  name: string;
+  method: string;
+  stickySession?: string;
+  members: MemberStatus[];
+}
+
+export type MemberChange = Partial<Pick<MemberConfig, 'state' | 'loadFactor'>>;
+
 export class Engine {
   readonly dataDir: string;
+  /** `exchange` when an exchange ends (only while someone listens), `health` on changes. */
+  readonly events = new EventEmitter<EngineEvents>();
   readonly #forwarder = new Forwarder();
   readonly #handler: ExchangeHandler;
   readonly #listeners: ListenerPool;
   readonly #tunnels = new Set<Socket>();
+  readonly #stats = new MemberStatsStore();
+  readonly #health = new HealthChecker((change) => this.events.emit('health', change));
   #runtime: Runtime | undefined;
   #config: RoutingConfig | undefined;
   #closed = false;
@@ -46,10 +74,14 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.dataDir = options.dataDir;
-    this.#handler = new ExchangeHandler(this.#forwarder, {
-      via: `switchyard-${randomBytes(3).toString('hex')}`,
-      serverName: hostname(),
-    });
+    this.#handler = new ExchangeHandler(
+      this.#forwarder,
+      { via: `switchyard-${randomBytes(3).toString('hex')}`, serverName: hostname() },
+      {
+        active: () => this.events.listenerCount('exchange') > 0,
+        exchange: (r) => this.events.emit('exchange', r),
+      },
+    );
     this.#listeners = new ListenerPool({
       request: (slot, req, res) => {
         const runtime = this.#runtime;
@@ -86,7 +118,11 @@ export class Engine {
 
   /** Apply a configuration live. Rejects, leaving the running one in place, when it cannot. */
   apply(config: RoutingConfig): Promise<ListenerStatus[]> {
-    const run = this.#queue.then(() => this.#apply(config));
+    return this.#serially(() => this.#apply(config));
+  }
+
+  #serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -108,26 +144,85 @@ export class Engine {
     }
     let runtime: Runtime;
     try {
-      runtime = { router: new Router(config), access: new AccessList(config.access.allow) };
+      runtime = {
+        router: new Router(config),
+        access: new AccessList(config.access.allow),
+        balancers: new Map(config.balancers.map((b) => [b.name, new Balancer(b, this.#stats)])),
+      };
     } catch (error) {
       throw new ConfigApplyError((error as Error).message);
     }
     await this.#listeners.reconcile(config.listeners);
     this.#runtime = runtime;
     this.#config = config;
+    this.#stats.retain(
+      new Set(config.balancers.flatMap((b) => b.members.map((m) => memberLabel(m.url)))),
+    );
+    this.#health.update([...runtime.balancers.values()]);
     return this.#listeners.status();
+  }
+
+  /** balancer-manager: every balancer with its members' configuration and live stats. */
+  balancers(): BalancerStatus[] {
+    return [...(this.#runtime?.balancers.values() ?? [])].map((b) => ({
+      name: b.name,
+      method: b.config.method,
+      ...(b.config.stickySession === undefined ? {} : { stickySession: b.config.stickySession }),
+      members: b.members.map((m) => {
+        const { url: _url, lbStatus: _lb, ...stats } = m.stats;
+        return { ...m.config, stats };
+      }),
+    }));
+  }
+
+  /** Change a member's state or loadFactor live, as balancer-manager does. */
+  setMember(balancer: string, url: string, change: MemberChange): Promise<void> {
+    return this.#editBalancer(balancer, (members) => {
+      const at = this.#memberIndex(balancer, members, url);
+      members[at] = { ...members[at]!, ...change };
+      return members;
+    });
+  }
+
+  addMember(balancer: string, member: MemberConfig): Promise<void> {
+    return this.#editBalancer(balancer, (members) => [...members, member]);
+  }
+
+  removeMember(balancer: string, url: string): Promise<void> {
+    return this.#editBalancer(balancer, (members) => {
+      const at = this.#memberIndex(balancer, members, url);
+      return members.filter((_, i) => i !== at);
+    });
+  }
+
+  #memberIndex(balancer: string, members: readonly MemberConfig[], url: string): number {
+    const at = members.findIndex((m) => memberLabel(m.url) === memberLabel(url));
+    if (at === -1) throw new ConfigApplyError(`balancer '${balancer}' has no member ${url}`);
+    return at;
+  }
+
+  /** Runtime changes go through apply, so they are validated and atomic like any reload. */
+  #editBalancer(name: string, edit: (members: MemberConfig[]) => MemberConfig[]): Promise<void> {
+    return this.#serially(async () => {
+      const config = this.#config;
+      const index = config?.balancers.findIndex((b) => b.name === name) ?? -1;
+      if (!config || index === -1) throw new ConfigApplyError(`no balancer is named '${name}'`);
+      const balancers = config.balancers.map((b, i) =>
+        i === index ? { ...b, members: edit([...b.members]) } : b,
+      );
+      await this.#apply({ ...config, balancers });
+    });
   }
 
   /** Stop listening, let exchanges finish within the grace period, then cut what is left. */
   close(options: CloseOptions = { graceMs: 10_000 }): Promise<void> {
-    const run = this.#queue.then(() => this.#close(options.graceMs));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#serially(() => this.#close(options.graceMs));
   }
 
   async #close(graceMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#health.stop();
     const tunnelsDone = this.#waitForTunnels(graceMs);
     await this.#listeners.close(graceMs);
     await tunnelsDone;

@@ -1,9 +1,10 @@
 /**
  * One exchange, from the client's request to the backend's answer: refuse what is
- * malformed or not allowed, find the route, build the upstream request (ProxyPass mapping
- * and header rules), hand it to the forwarder and turn failures into error pages that
- * name the route and the backend. The runtime (router, access list) is the one in force
- * when the request arrived, so a reload never changes an exchange halfway.
+ * malformed or not allowed, find the route, pick the backend (the route's URL, or a
+ * balancer member — again after a failure when that is safe), build the upstream request
+ * (ProxyPass mapping and header rules), hand it to the forwarder and turn failures into
+ * error pages that name the route and the backend. The runtime is the one in force when
+ * the request arrived, so a reload never changes an exchange halfway.
  */
 import type {
   IncomingHttpHeaders,
@@ -12,9 +13,10 @@ import type {
   ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { formatDuration } from '../shared/duration.js';
-import type { ProxyError } from './error-page.js';
-import { sendError, sendErrorOnSocket } from './error-page.js';
+import type { AccessList } from './access.js';
+import type { Balancer, Member } from './balancing/balancer.js';
+import { BodyReplay } from './body-replay.js';
+import { sendError, sendErrorOnSocket, type ProxyError } from './error-page.js';
 import type { ForwardFailure, Forwarder, UpstreamRequest } from './forwarder.js';
 import {
   applyHeaderOps,
@@ -23,16 +25,17 @@ import {
   upstreamHeaders,
   type ForwardingFacts,
 } from './headers.js';
-import { mapToBackend, splitRequestTarget } from './paths.js';
+import { joinPath, mapToBackend, prefixBase, splitRequestTarget } from './paths.js';
 import { checkRequest } from './request-checks.js';
 import { reverseHeaders } from './reverse.js';
-import type { AccessList } from './access.js';
-import { hostnameOf, type CompiledRoute, type Router } from './router.js';
+import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
+import { failureToError } from './upstream-errors.js';
 
 /** What the handler needs of a configuration; built once per apply. */
 export interface Runtime {
   router: Router;
   access: AccessList;
+  balancers: ReadonlyMap<string, Balancer>;
 }
 
 /** The listener a request arrived on; `closing` once a reload removed it. */
@@ -49,9 +52,43 @@ export interface Identity {
   serverName: string;
 }
 
-type Decision =
-  | { route: CompiledRoute; upstream: UpstreamRequest; host: string; publicHost: string }
-  | { error: ProxyError; close?: boolean };
+/** How an exchange ended, for whoever observes the engine (the traffic log, tests). */
+export interface ExchangeReport {
+  listener: string;
+  method: string;
+  url: string;
+  route?: string;
+  /** The member or backend URL that served it. */
+  backend?: string;
+  /** Why that member: `sticky route 2 from cookie JSESSIONID`, `picked by byrequests`. */
+  why?: string;
+  /** 0 when the exchange ended before a response started. */
+  status: number;
+  attempts: number;
+}
+
+export interface ExchangeObserver {
+  /** Only then is a report built: nothing is spent on observation nobody asked for. */
+  active(): boolean;
+  exchange(report: ExchangeReport): void;
+}
+
+/** A request that passed every check and matched a route. */
+interface Accepted {
+  route: CompiledRoute;
+  path: string;
+  query: string;
+  incoming: IncomingHttpHeaders;
+  httpVersion: string;
+  facts: ForwardingFacts;
+  /** Lowercased hostname the request was routed by. */
+  host: string;
+}
+
+type Decision = Accepted | { error: ProxyError; close?: boolean };
+
+/** Methods a failover may send again after request bytes reached a member. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
  * Connections on which a request was refused as malformed or ambiguous. Requests pipelined
@@ -66,80 +103,38 @@ function localAuthority(socket: Socket): string {
   return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
 }
 
-function backendLabel(route: CompiledRoute): string {
-  return route.target.origin + route.target.path;
+/** A member's URL with the balancer URL's path under it (`balancer://c/x` → member + /x). */
+function memberBackend(member: Member, balancerPath: string): UrlTarget {
+  return { ...member.target, path: joinPath(prefixBase(member.target.path), balancerPath) };
 }
 
-/** What the client receives of a backend's response headers (plain or handshake answer). */
-function clientResponseHeaders(
-  route: CompiledRoute,
-  listener: ListenerSlot,
-  publicHost: string,
-  host: string,
-): (proxyRes: IncomingMessage) => OutgoingHttpHeaders {
-  const publicOrigin = {
-    origin: `${listener.secure ? 'https' : 'http'}://${publicHost}`,
-    hostname: host,
-  };
-  return (proxyRes) => {
-    const headers = endToEndHeaders(proxyRes.headers);
-    if (route.reverse) reverseHeaders(headers, route, publicOrigin);
-    applyHeaderOps(headers, route.responseHeaders);
-    return headers;
-  };
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function failureToError(failure: ForwardFailure, route: CompiledRoute): ProxyError {
-  const backend = backendLabel(route);
-  const base = { route: route.name, backend };
+function shortReason(failure: ForwardFailure): string {
   switch (failure.kind) {
-    case 'timeout':
-      return {
-        ...base,
-        status: 504,
-        title: 'Backend timed out',
-        detail: `${route.target.origin} did not answer within ${formatDuration(route.timeoutMs)} (the route's timeout). Raise the timeout of route '${route.name}' if it needs longer.`,
-      };
     case 'refused':
-      return {
-        ...base,
-        status: 502,
-        title: 'Backend refused the connection',
-        detail: `Nothing accepted a connection on ${route.target.origin}. Start the backend, or point route '${route.name}' at the right port.`,
-      };
-    case 'reset':
-      return {
-        ...base,
-        status: 502,
-        title: 'Backend closed the connection',
-        detail: `${route.target.origin} closed the connection before sending a complete response (${failure.error.message}).`,
-      };
+      return 'connection refused';
     case 'unresolved':
-      return {
-        ...base,
-        status: 502,
-        title: 'Backend host not found',
-        detail: `The name ${route.target.hostname} could not be resolved.`,
-      };
-    case 'protocol':
-      return {
-        ...base,
-        status: 502,
-        title: 'Backend sent an invalid response',
-        detail: `${route.target.origin} answered with something that is not valid HTTP (${failure.error.message}).`,
-      };
+      return 'host not found';
+    case 'timeout':
+      return 'no connection in time';
     default:
-      return { ...base, status: 502, title: 'Bad Gateway', detail: failure.error.message };
+      return failure.error.message;
   }
 }
 
 export class ExchangeHandler {
   readonly #forwarder: Forwarder;
   readonly #identity: Identity;
+  readonly #observer: ExchangeObserver | undefined;
 
-  constructor(forwarder: Forwarder, identity: Identity) {
+  constructor(forwarder: Forwarder, identity: Identity, observer?: ExchangeObserver) {
     this.#forwarder = forwarder;
     this.#identity = identity;
+    this.#observer = observer;
   }
 
   /** Everything both plain requests and WebSocket handshakes go through. */
@@ -197,28 +192,53 @@ export class ExchangeHandler {
           status: 501,
           title: 'WebSocket not enabled',
           route: route.name,
-          backend: backendLabel(route),
+          backend: route.target.origin + route.target.path,
           detail: `Route '${route.name}' has websocket: false, so upgrades are not tunnelled.`,
         },
       };
     }
-    const facts: ForwardingFacts = {
-      clientAddress: req.socket.remoteAddress ?? '',
-      secure: listener.secure,
-      via: this.#identity.via,
-      serverName: this.#identity.serverName,
-      publicHost: req.headers.host || localAuthority(req.socket),
-    };
     return {
       route,
+      path: target.path,
+      query: target.query,
+      incoming: req.headers,
+      httpVersion: req.httpVersion,
       host,
-      publicHost: facts.publicHost,
-      upstream: {
-        target: route.target,
-        path: mapToBackend(target.path, route.prefix, route.target.path) + target.query,
-        headers: upstreamHeaders(req, route, facts, upgrade),
-        timeoutMs: route.timeoutMs,
+      facts: {
+        clientAddress: req.socket.remoteAddress ?? '',
+        secure: listener.secure,
+        via: this.#identity.via,
+        serverName: this.#identity.serverName,
+        publicHost: req.headers.host || localAuthority(req.socket),
       },
+    };
+  }
+
+  #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean): UpstreamRequest {
+    return {
+      target: backend,
+      path: mapToBackend(a.path, a.route.prefix, backend.path) + a.query,
+      headers: upstreamHeaders(a.incoming, a.httpVersion, a.route, a.facts, backend.host, upgrade),
+      timeoutMs: a.route.timeoutMs,
+    };
+  }
+
+  /** What the client receives of a backend's response headers (plain or handshake answer). */
+  #responseHeaders(
+    a: Accepted,
+    backend: UrlTarget,
+  ): (proxyRes: IncomingMessage) => OutgoingHttpHeaders {
+    const { route, facts, host } = a;
+    const mount = { prefix: route.prefix, backend };
+    const publicOrigin = {
+      origin: `${facts.secure ? 'https' : 'http'}://${facts.publicHost}`,
+      hostname: host,
+    };
+    return (proxyRes) => {
+      const headers = endToEndHeaders(proxyRes.headers);
+      if (route.reverse) reverseHeaders(headers, mount, publicOrigin);
+      applyHeaderOps(headers, route.responseHeaders);
+      return headers;
     };
   }
 
@@ -234,6 +254,7 @@ export class ExchangeHandler {
       return;
     }
     if (listener.closing) res.shouldKeepAlive = false;
+    const report = this.#observer?.active() ? this.#startReport(listener, req, res) : undefined;
     const decision = this.#decide(runtime, listener, req, false);
     if ('error' in decision) {
       if (decision.close) {
@@ -243,14 +264,116 @@ export class ExchangeHandler {
       sendError(res, clientHeaders, decision.error);
       return;
     }
-    const { route, upstream, host, publicHost } = decision;
-    this.#forwarder.web(req, res, upstream, {
-      responseHeaders: clientResponseHeaders(route, listener, publicHost, host),
-      onFailure: (failure) => {
-        if (failure.kind === 'client') return;
-        sendError(res, clientHeaders, failureToError(failure, route));
-      },
+    if (report) report.route = decision.route.name;
+    const { target } = decision.route;
+    if (target.kind === 'url') {
+      if (report) report.backend = target.origin;
+      if (report) report.attempts = 1;
+      this.#forwarder.web(req, res, this.#upstream(decision, target, false), {
+        responseHeaders: this.#responseHeaders(decision, target),
+        onFailure: (failure) => {
+          if (failure.kind === 'client') return;
+          const at = {
+            route: decision.route.name,
+            backend: target,
+            timeoutMs: decision.route.timeoutMs,
+          };
+          sendError(res, clientHeaders, failureToError(failure, at));
+        },
+      });
+      return;
+    }
+    const balancer = runtime.balancers.get(target.name);
+    if (!balancer) throw new Error(`balancer ${target.name} missing from the runtime`);
+    this.#balanced(decision, balancer, req, res, report);
+  }
+
+  /** Attempts over a balancer's members, failing over when no bytes reached one (or it is safe). */
+  #balanced(
+    a: Accepted,
+    balancer: Balancer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    report?: ExchangeReport,
+  ): void {
+    const { route } = a;
+    const tried = new Set<Member>();
+    const body = hasBody(req) ? new BodyReplay(req) : undefined;
+    let current: Member | undefined;
+    if (body)
+      req.on('data', (chunk: Buffer) => current && (current.stats.bytesOut += chunk.length));
+    const sticky = { path: a.path, query: a.query, cookie: a.incoming.cookie };
+
+    const attempt = (): void => {
+      const choice = balancer.choose(sticky, tried);
+      if (report) report.why = choice.why;
+      if (!choice.member) {
+        sendError(res, a.incoming, {
+          status: 503,
+          title: 'No usable member',
+          detail: `${choice.why[0]?.toUpperCase()}${choice.why.slice(1)}.`,
+          route: route.name,
+          backend: `${route.target.origin}${route.target.path}`,
+          retryAfter: choice.retryAfterSeconds,
+        });
+        return;
+      }
+      const member = choice.member;
+      current = member;
+      const backend = memberBackend(member, route.target.path);
+      if (report) {
+        report.backend = member.label;
+        report.attempts++;
+      }
+      member.stats.elected++;
+      member.stats.busy++;
+      let busy = true;
+      const release = (): void => {
+        if (busy) member.stats.busy--;
+        busy = false;
+      };
+      res.once('close', release);
+      const upstream = this.#upstream(a, backend, false);
+      if (body) upstream.body = body.stream();
+      const headersFor = this.#responseHeaders(a, backend);
+      this.#forwarder.web(req, res, upstream, {
+        responseHeaders: (proxyRes) => {
+          balancer.markSuccess(member);
+          proxyRes.on('data', (chunk: Buffer) => (member.stats.bytesIn += chunk.length));
+          return headersFor(proxyRes);
+        },
+        onFailure: (failure) => {
+          release();
+          if (failure.kind === 'client') return;
+          if (failure.connected) member.stats.errors++;
+          else balancer.markError(member, shortReason(failure));
+          const safe = !failure.connected || IDEMPOTENT.has(req.method ?? '');
+          if (tried.size + 1 < balancer.maxAttempts && safe && (body?.replayable ?? true)) {
+            tried.add(member);
+            attempt();
+            return;
+          }
+          const at = { route: route.name, backend, timeoutMs: route.timeoutMs, why: choice.why };
+          sendError(res, a.incoming, failureToError(failure, at));
+        },
+      });
+    };
+    attempt();
+  }
+
+  #startReport(listener: ListenerSlot, req: IncomingMessage, res: ServerResponse): ExchangeReport {
+    const report: ExchangeReport = {
+      listener: listener.name,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      status: 0,
+      attempts: 0,
+    };
+    res.once('close', () => {
+      report.status = res.headersSent ? res.statusCode : 0;
+      this.#observer?.exchange(report);
     });
+    return report;
   }
 
   upgrade(
@@ -280,12 +403,54 @@ export class ExchangeHandler {
       sendErrorOnSocket(socket, clientHeaders, decision.error);
       return;
     }
-    const { route, upstream, host, publicHost } = decision;
-    this.#forwarder.tunnel(req, socket, head, upstream, {
-      responseHeaders: clientResponseHeaders(route, listener, publicHost, host),
-      onOpen: () => onOpen(socket),
-      onFailure: (failure) =>
-        sendErrorOnSocket(socket, clientHeaders, failureToError(failure, route)),
+    const { route } = decision;
+    const target = route.target;
+    const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
+    let pick: { backend: UrlTarget; member?: Member; why?: string } | undefined;
+    if (target.kind === 'url') {
+      pick = { backend: target };
+    } else {
+      const sticky = {
+        path: decision.path,
+        query: decision.query,
+        cookie: decision.incoming.cookie,
+      };
+      const choice = balancer?.choose(sticky, new Set());
+      if (!choice?.member) {
+        sendErrorOnSocket(socket, clientHeaders, {
+          status: 503,
+          title: 'No usable member',
+          detail: choice?.why ?? `balancer ${target.name} is missing`,
+          route: route.name,
+          retryAfter: choice?.retryAfterSeconds ?? 1,
+        });
+        return;
+      }
+      choice.member.stats.elected++;
+      pick = {
+        backend: memberBackend(choice.member, target.path),
+        member: choice.member,
+        why: choice.why,
+      };
+    }
+    const { backend, member, why } = pick;
+    // No failover for handshakes: the library ends the client socket when an attempt fails.
+    this.#forwarder.tunnel(req, socket, head, this.#upstream(decision, backend, true), {
+      responseHeaders: this.#responseHeaders(decision, backend),
+      onOpen: () => {
+        if (member) balancer?.markSuccess(member);
+        onOpen(socket);
+      },
+      onFailure: (failure) => {
+        if (member && !failure.connected) balancer?.markError(member, shortReason(failure));
+        const at = {
+          route: route.name,
+          backend,
+          timeoutMs: route.timeoutMs,
+          ...(why ? { why } : {}),
+        };
+        sendErrorOnSocket(socket, clientHeaders, failureToError(failure, at));
+      },
     });
   }
 }

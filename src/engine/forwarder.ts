@@ -21,7 +21,7 @@ import http, {
 } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { UrlTarget } from './router.js';
 
@@ -31,6 +31,11 @@ export type FailureKind =
 export interface ForwardFailure {
   kind: FailureKind;
   error: Error;
+  /**
+   * A connection to the backend was established, so request bytes may have reached it.
+   * When false the request can go to another member whatever its method.
+   */
+  connected: boolean;
 }
 
 export interface UpstreamRequest {
@@ -39,6 +44,8 @@ export interface UpstreamRequest {
   path: string;
   headers: OutgoingHttpHeaders;
   timeoutMs: number;
+  /** The request body to send instead of reading the client request (failover replays). */
+  body?: Readable;
 }
 
 export interface WebHandlers {
@@ -63,6 +70,7 @@ interface WebExchange {
   handlers: WebHandlers;
   proxyReq?: ClientRequest;
   timedOut: boolean;
+  connected: boolean;
   retried: boolean;
   clientError?: Error;
 }
@@ -146,10 +154,12 @@ export class Forwarder {
     if (at === -1) throw new Error('http-proxy-3 changed: the deleteLength pass was not found');
     passes.splice(at, 1);
 
-    this.#proxy.on('proxyReq', (proxyReq, req) => {
+    this.#proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => {
       const exchange = this.#web.get(req);
       if (!exchange) return;
       exchange.proxyReq = proxyReq;
+      if (proxyReq.reusedSocket || !socket.connecting) exchange.connected = true;
+      else socket.once('connect', () => (exchange.connected = true));
       proxyReq.setTimeout(exchange.upstream.timeoutMs, () => {
         exchange.timedOut = true;
         proxyReq.destroy();
@@ -217,6 +227,7 @@ export class Forwarder {
       upstream,
       handlers,
       timedOut: false,
+      connected: false,
       retried: false,
     };
     this.#web.set(req, exchange);
@@ -233,7 +244,11 @@ export class Forwarder {
     this.#proxy.web(
       req,
       res,
-      { target: libraryTarget(upstream.target), agent: this.#agents[upstream.target.protocol] },
+      {
+        target: libraryTarget(upstream.target),
+        agent: this.#agents[upstream.target.protocol],
+        ...(upstream.body ? { buffer: upstream.body } : {}),
+      },
       (error) => this.#webFailed(exchange, error),
     );
   }
@@ -259,6 +274,7 @@ export class Forwarder {
       IDEMPOTENT.has(req.method ?? '')
     ) {
       exchange.retried = true;
+      exchange.connected = false;
       delete exchange.proxyReq;
       this.#send(exchange);
       return;
@@ -267,7 +283,11 @@ export class Forwarder {
       res.destroy();
       return;
     }
-    exchange.handlers.onFailure({ kind: classify(error, exchange.timedOut), error });
+    exchange.handlers.onFailure({
+      kind: classify(error, exchange.timedOut),
+      error,
+      connected: exchange.connected,
+    });
   }
 
   #respond(exchange: WebExchange, proxyRes: IncomingMessage): void {
@@ -282,7 +302,7 @@ export class Forwarder {
     } catch (err) {
       proxyRes.destroy();
       exchange.proxyReq?.destroy();
-      handlers.onFailure({ kind: 'protocol', error: err as Error });
+      handlers.onFailure({ kind: 'protocol', error: err as Error, connected: true });
       return;
     }
     // pipeline destroys both sides on error or client abort, so no socket is left behind.
@@ -340,7 +360,11 @@ export class Forwarder {
       exchange.socket.destroy();
       return;
     }
-    exchange.handlers.onFailure({ kind: classify(error, exchange.timedOut), error });
+    exchange.handlers.onFailure({
+      kind: classify(error, exchange.timedOut),
+      error,
+      connected: exchange.open,
+    });
   }
 
   /** Close pooled upstream connections. */

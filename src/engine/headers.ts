@@ -4,7 +4,7 @@
  * replaced, never trusted), Host chosen per ProxyPreserveHost, then the route's own
  * RequestHeader/Header operations applied last so the user always has the final word.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { CompiledHeaderOps, CompiledRoute } from './router.js';
 
 /** RFC 9110 §7.6.1 plus the legacy proxy headers SPEC §2 names. */
@@ -66,14 +66,20 @@ export function isLoop(headers: IncomingHttpHeaders, via: string): boolean {
   return seen !== undefined && seen.includes(via);
 }
 
-/** Headers for the upstream request; `upgrade` keeps the WebSocket handshake headers. */
+/**
+ * Headers for the upstream request, computed from the client's headers as received (the
+ * forwarder replaces `req.headers`, and a failover attempt computes them again).
+ * `backendHost` is the Host of the backend this attempt goes to; `upgrade` keeps the
+ * WebSocket handshake headers.
+ */
 export function upstreamHeaders(
-  req: IncomingMessage,
+  incoming: IncomingHttpHeaders,
+  httpVersion: string,
   route: CompiledRoute,
   facts: ForwardingFacts,
+  backendHost: string,
   upgrade: boolean,
 ): OutgoingHttpHeaders {
-  const incoming = req.headers;
   const out = endToEndHeaders(incoming);
   // Node has already answered `Expect: 100-continue`; the backend must not wait for it.
   delete out.expect;
@@ -85,7 +91,7 @@ export function upstreamHeaders(
     // from sending a DELETE/OPTIONS body unframed, which would smuggle a second request.
     out['transfer-encoding'] = 'chunked';
   }
-  out.host = route.preserveHost ? facts.publicHost : route.target.host;
+  out.host = route.preserveHost ? facts.publicHost : backendHost;
   const forwardedFor = incoming['x-forwarded-for'];
   out['x-forwarded-for'] = forwardedFor
     ? `${forwardedFor}, ${facts.clientAddress}`
@@ -95,7 +101,7 @@ export function upstreamHeaders(
   out['x-forwarded-server'] = facts.serverName;
   applyHeaderOps(out, route.requestHeaders);
   // Our hop goes on last, whatever the route's rules did to Via: it is what stops loops.
-  const hop = `${req.httpVersion} ${facts.via}`;
+  const hop = `${httpVersion} ${facts.via}`;
   const via = out.via === undefined ? undefined : String(out.via);
   out.via = via ? `${via}, ${hop}` : hop;
   return out;

@@ -5,7 +5,13 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { mapToPublic } from './paths.js';
-import type { CompiledRoute } from './router.js';
+import type { UrlTarget } from './router.js';
+
+/** Where a backend is mounted: the route's prefix and the backend URL it maps to. */
+export interface Mount {
+  prefix: string;
+  backend: UrlTarget;
+}
 
 export interface PublicOrigin {
   /** `http://app.localhost:8080`: scheme and Host header of the client's request. */
@@ -21,57 +27,58 @@ function splitSuffix(ref: string): [string, string] {
 }
 
 /** One URL reference from the backend, rewritten, or unchanged when it is not the backend's. */
-export function reverseUrl(value: string, route: CompiledRoute, pub: PublicOrigin): string {
-  const { origin, path: targetPath } = route.target;
+export function reverseUrl(value: string, mount: Mount, pub: PublicOrigin): string {
+  const { origin, path: targetPath } = mount.backend;
   if (value.length >= origin.length && value.slice(0, origin.length).toLowerCase() === origin) {
     const rest = value.slice(origin.length);
     if (rest !== '' && !/^[/?#]/.test(rest)) return value; // e.g. http://127.0.0.1:30001
     const [path, suffix] = splitSuffix(rest === '' ? '/' : rest);
-    const mapped = mapToPublic(path.startsWith('/') ? path : `/${path}`, route.prefix, targetPath);
+    const mapped = mapToPublic(path.startsWith('/') ? path : `/${path}`, mount.prefix, targetPath);
     return mapped === undefined ? value : pub.origin + mapped + suffix;
   }
   // An absolute path is only attributable to the backend when its mount point differs.
   if (
     value.startsWith('/') &&
     !value.startsWith('//') &&
-    targetPath !== route.prefix &&
+    targetPath !== mount.prefix &&
     targetPath !== '/'
   ) {
     const [path, suffix] = splitSuffix(value);
-    const mapped = mapToPublic(path, route.prefix, targetPath);
+    const mapped = mapToPublic(path, mount.prefix, targetPath);
     return mapped === undefined ? value : mapped + suffix;
   }
   return value;
 }
 
-function reverseCookie(cookie: string, route: CompiledRoute, pub: PublicOrigin): string {
+function reverseCookie(cookie: string, mount: Mount, pub: PublicOrigin): string {
+  const { backend, prefix } = mount;
   return cookie
     .replace(/(;\s*path=)([^;]*)/i, (whole, lead: string, path: string) => {
       // A cookie scoped to the whole target directory (`/` for a backend mounted at the
       // root) covers the bare prefix too: `/mounted`, not `/mounted/`, which browsers would
       // not send with a request for `/mounted` itself.
       const mapped =
-        path.trim() === route.target.path && route.target.path.endsWith('/')
-          ? route.prefix
-          : mapToPublic(path.trim(), route.prefix, route.target.path);
+        path.trim() === backend.path && backend.path.endsWith('/')
+          ? prefix
+          : mapToPublic(path.trim(), prefix, backend.path);
       return mapped === undefined ? whole : lead + mapped;
     })
     .replace(/(;\s*domain=)([^;]*)/i, (whole, lead: string, domain: string) => {
       const bare = domain.trim().replace(/^\./, '').toLowerCase();
-      return bare === route.target.hostname.toLowerCase() ? lead + pub.hostname : whole;
+      return bare === backend.hostname.toLowerCase() ? lead + pub.hostname : whole;
     });
 }
 
 export function reverseHeaders(
   headers: OutgoingHttpHeaders,
-  route: CompiledRoute,
+  mount: Mount,
   pub: PublicOrigin,
 ): void {
   for (const name of URL_HEADERS) {
     const value = headers[name];
-    if (typeof value === 'string') headers[name] = reverseUrl(value, route, pub);
+    if (typeof value === 'string') headers[name] = reverseUrl(value, mount, pub);
   }
   const cookies = headers['set-cookie'];
   if (Array.isArray(cookies))
-    headers['set-cookie'] = cookies.map((c) => reverseCookie(c, route, pub));
+    headers['set-cookie'] = cookies.map((c) => reverseCookie(c, mount, pub));
 }

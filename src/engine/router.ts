@@ -13,7 +13,7 @@ export interface CompiledHeaderOps {
   remove: string[];
 }
 
-/** Where a route sends requests: one URL or, later, a balancer. */
+/** A backend URL: a route's single target, or a balancer member. */
 export interface UrlTarget {
   kind: 'url';
   protocol: 'http:' | 'https:';
@@ -27,13 +27,22 @@ export interface UrlTarget {
   origin: string;
 }
 
+/** `to: balancer://NAME/path`: members are chosen per request; `path` is appended to theirs. */
+export interface BalancerTarget {
+  kind: 'balancer';
+  name: string;
+  path: string;
+  /** `balancer://cluster`, for messages. */
+  origin: string;
+}
+
 export interface CompiledRoute {
   name: string;
   index: number;
   host?: { exact: string } | { suffix: string };
   prefix: string;
   listeners?: ReadonlySet<string>;
-  target: UrlTarget;
+  target: UrlTarget | BalancerTarget;
   preserveHost: boolean;
   reverse: boolean;
   websocket: boolean;
@@ -66,14 +75,19 @@ export function compileUrlTarget(text: string): UrlTarget {
   };
 }
 
+function compileTarget(text: string): UrlTarget | BalancerTarget {
+  const url = new URL(text);
+  if (url.protocol !== 'balancer:') return compileUrlTarget(text);
+  return {
+    kind: 'balancer',
+    name: url.hostname,
+    path: url.pathname || '/',
+    origin: `balancer://${url.hostname}`,
+  };
+}
+
 function compileRoute(route: RouteConfig, index: number): CompiledRoute {
   const host = route.match.host?.toLowerCase();
-  const target = new URL(route.to);
-  if (target.protocol === 'balancer:') {
-    throw new Error(
-      `routes[${index}] '${route.name}': balancer targets (${route.to}) are not supported by this version of the engine yet`,
-    );
-  }
   return {
     name: route.name,
     index,
@@ -82,7 +96,7 @@ function compileRoute(route: RouteConfig, index: number): CompiledRoute {
       : { host: host.startsWith('*.') ? { suffix: host.slice(1) } : { exact: host } }),
     prefix: route.match.path,
     ...(route.match.listeners ? { listeners: new Set(route.match.listeners) } : {}),
-    target: compileUrlTarget(route.to),
+    target: compileTarget(route.to),
     preserveHost: route.preserveHost,
     reverse: route.reverse,
     websocket: route.websocket,
