@@ -2,7 +2,11 @@
  * The access list (Apache `<Proxy *> Require ip …`): which client addresses may use the
  * proxy at all. Built once per configuration on Node's BlockList, checked per connection.
  */
-import { BlockList, isIPv4 } from 'node:net';
+import { BlockList, isIPv4, type Socket } from 'node:net';
+
+/** The verdict for a connection, remembered on the socket: keep-alive requests reuse it. */
+const VERDICT = Symbol('switchyard.access');
+type JudgedSocket = Socket & { [VERDICT]?: { list: AccessList; allowed: boolean } };
 
 export class AccessList {
   readonly #allowed = new BlockList();
@@ -24,5 +28,14 @@ export class AccessList {
         ? remoteAddress.slice(7)
         : remoteAddress;
     return this.#allowed.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+  }
+
+  /** `allows` for a connection, computed once per connection and access list. */
+  allowsSocket(socket: Socket): boolean {
+    const memo = (socket as JudgedSocket)[VERDICT];
+    if (memo?.list === this) return memo.allowed;
+    const allowed = this.allows(socket.remoteAddress);
+    (socket as JudgedSocket)[VERDICT] = { list: this, allowed };
+    return allowed;
   }
 }

@@ -157,7 +157,7 @@ export class ExchangeHandler {
         },
       };
     }
-    if (!runtime.access.allows(req.socket.remoteAddress)) {
+    if (!runtime.access.allowsSocket(req.socket)) {
       return {
         error: {
           status: 403,

@@ -21,7 +21,7 @@ import http, {
 } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { UrlTarget } from './router.js';
 
@@ -85,6 +85,14 @@ interface TunnelExchange {
   failed: boolean;
 }
 
+/**
+ * The exchange of a plain request, kept on the request object itself. A WeakMap keyed by
+ * requests (one ephemeron per in-flight request) made every young-generation GC ~3× slower
+ * under load (5.6 ms vs 1.7 ms per scavenge) and full GCs 4× as frequent.
+ */
+const EXCHANGE = Symbol('switchyard.exchange');
+type ExchangeCarrier = IncomingMessage & { [EXCHANGE]?: WebExchange };
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 function classify(error: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
@@ -145,7 +153,6 @@ export class Forwarder {
       scheduling: 'lifo',
     }),
   };
-  readonly #web = new WeakMap<IncomingMessage, WebExchange>();
   readonly #tunnels = new WeakMap<IncomingMessage, TunnelExchange>();
 
   constructor() {
@@ -155,7 +162,7 @@ export class Forwarder {
     passes.splice(at, 1);
 
     this.#proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => {
-      const exchange = this.#web.get(req);
+      const exchange = (req as ExchangeCarrier)[EXCHANGE];
       if (!exchange) return;
       exchange.proxyReq = proxyReq;
       if (proxyReq.reusedSocket || !socket.connecting) exchange.connected = true;
@@ -166,7 +173,7 @@ export class Forwarder {
       });
     });
     this.#proxy.on('proxyRes', (proxyRes, req) => {
-      const exchange = this.#web.get(req);
+      const exchange = (req as ExchangeCarrier)[EXCHANGE];
       if (exchange) this.#respond(exchange, proxyRes);
     });
     this.#proxy.on('proxyReqWs', (proxyReq, req) => {
@@ -230,7 +237,7 @@ export class Forwarder {
       connected: false,
       retried: false,
     };
-    this.#web.set(req, exchange);
+    (req as ExchangeCarrier)[EXCHANGE] = exchange;
     req.once('error', (error) => {
       exchange.clientError = error;
     });
@@ -305,8 +312,14 @@ export class Forwarder {
       handlers.onFailure({ kind: 'protocol', error: err as Error, connected: true });
       return;
     }
-    // pipeline destroys both sides on error or client abort, so no socket is left behind.
-    pipeline(proxyRes, res, () => {});
+    // Destroy both sides on a backend reset or a client abort, so no socket is left behind.
+    // (Not stream.pipeline(): it allocates an AbortController per call and aborts it when
+    // done, building a DOMException with a captured stack trace for every request.)
+    proxyRes.on('error', () => res.destroy());
+    res.once('close', () => {
+      if (!res.writableFinished) proxyRes.destroy();
+    });
+    proxyRes.pipe(res);
   }
 
   tunnel(
