@@ -17,23 +17,25 @@
 // Every process is its own single Node process: the backend, the bare proxy and the engine
 // each run in a child started with fork(); all traffic stays on 127.0.0.1. See
 // bench/README.md for how to read the numbers.
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import http from 'node:http';
+import { mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const PEER = join(HERE, 'throughput-peer.js');
-const WRK_SCRIPT = join(HERE, 'throughput-wrk.lua');
-const PROFILE_DIR = join(HERE, 'profiles');
-const HOST = '127.0.0.1';
-
-/** A bad flag or a missing prerequisite: reported without a stack trace. */
-class UsageError extends Error {}
+import { relative } from 'node:path';
+import {
+  PROFILE_DIR,
+  ROOT,
+  autocannonVersion,
+  checkBuild,
+  fmt,
+  get,
+  measure,
+  reportCrashes,
+  runBenchmark,
+  settings,
+  startPeer,
+  stopAll,
+  table,
+  wrkVersion,
+} from './harness.js';
 
 /** Quoted from earlier measurements on this machine class; NOT measured by this script. */
 const REFERENCE = [
@@ -45,351 +47,9 @@ const REFERENCE = [
 ];
 
 // ---------------------------------------------------------------------------------------
-// Settings
-
-function settings() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      threads: { type: 'string' },
-      tool: { type: 'string' },
-      'cpu-prof': { type: 'boolean' },
-      engine: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    const text = readFileSync(fileURLToPath(import.meta.url), 'utf8');
-    const lines = text.split('\n');
-    const end = lines.findIndex((l) => !l.startsWith('//'));
-    console.log(
-      lines
-        .slice(0, end)
-        .map((l) => l.replace(/^\/\/ ?/, ''))
-        .join('\n'),
-    );
-    process.exit(0);
-  }
-  const number = (flag, env, fallback, { min, max, integer }) => {
-    const raw = values[flag] ?? process.env[env];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new UsageError(
-        `--${flag} (${env}) must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, not '${raw}'`,
-      );
-    }
-    return n;
-  };
-  const s = {
-    duration: number('duration', 'BENCH_DURATION', 10, { min: 1, max: 600, integer: true }),
-    warmup: number('warmup', 'BENCH_WARMUP', 2, { min: 0, max: 60, integer: true }),
-    connections: number('connections', 'BENCH_CONNECTIONS', 50, {
-      min: 1,
-      max: 10_000,
-      integer: true,
-    }),
-    // wrk shares the machine with the processes it measures: leave them the cores.
-    threads: number('threads', 'BENCH_THREADS', os.cpus().length > 2 ? 2 : 1, {
-      min: 1,
-      max: 64,
-      integer: true,
-    }),
-    tool: values.tool ?? process.env.BENCH_TOOL ?? (wrkVersion() ? 'wrk' : 'autocannon'),
-    cpuProf: values['cpu-prof'] ?? process.env.BENCH_CPU_PROF === '1',
-    engineDir: resolve(values.engine ?? process.env.BENCH_ENGINE ?? join(ROOT, 'out/cli')),
-  };
-  if (s.tool !== 'wrk' && s.tool !== 'autocannon') {
-    throw new UsageError(`--tool must be wrk or autocannon, not '${s.tool}'`);
-  }
-  if (s.tool === 'wrk' && !wrkVersion()) throw new UsageError('--tool wrk: wrk is not on PATH');
-  s.threads = Math.min(s.threads, s.connections);
-  return s;
-}
-
-let wrkVersionCache;
-function wrkVersion() {
-  if (wrkVersionCache !== undefined) return wrkVersionCache;
-  // `wrk -v` prints its version and exits non-zero; ENOENT when it is not installed.
-  const r = spawnSync('wrk', ['-v'], { encoding: 'utf8', timeout: 5_000 });
-  const match = r.error ? null : /wrk\s+(\S+)/.exec(`${r.stdout}${r.stderr}`);
-  wrkVersionCache = match ? match[1] : null;
-  return wrkVersionCache;
-}
-
-function autocannonVersion() {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules/autocannon/package.json'), 'utf8'))
-      .version;
-  } catch {
-    return '?';
-  }
-}
-
-/** The engine runs from tsc output; warn when out/cli/ is older than its source. */
-function checkBuild(engineDir) {
-  for (const file of ['engine/engine.js', 'shared/config.js']) {
-    if (!existsSync(join(engineDir, file))) {
-      throw new UsageError(`${join(engineDir, file)} is missing: run \`npm run build:cli\` first`);
-    }
-  }
-  if (engineDir !== join(ROOT, 'out/cli')) return; // another build: its source is not ours
-  const stale = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(join(ROOT, 'src', dir), { withFileTypes: true })) {
-      const rel = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(rel);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-        const js = join(engineDir, rel.replace(/\.ts$/, '.js'));
-        if (!existsSync(js) || statSync(join(ROOT, 'src', rel)).mtimeMs > statSync(js).mtimeMs) {
-          stale.push(`src/${rel}`);
-        }
-      }
-    }
-  };
-  walk('engine');
-  walk('shared');
-  if (stale.length > 0) {
-    console.log(
-      `warning: out/cli/ is older than ${stale.join(', ')}; run \`npm run build:cli\` to bench the current source\n`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Children: started here, all stopped on any exit path.
-
-const children = new Set();
-/** What the load tool is doing now, to tell when a child's uncaught exception happened. */
-let phase = 'start-up';
-
-function startPeer(role, args, execArgv = []) {
-  const child = fork(PEER, [role, ...args], {
-    cwd: ROOT,
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const peer = { role, child, pid: child.pid, uncaught: [], exit: undefined };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start within 15 s`)), 15_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      peer.exit = signal ?? `code ${code}`;
-      reject(new Error(`${role} exited during start-up (${peer.exit})`));
-    });
-    child.on('message', (m) => {
-      if (m?.type === 'uncaught') {
-        peer.uncaught.push({ phase, message: m.message });
-      } else if (m?.type === 'ready') {
-        clearTimeout(timer);
-        resolve(Object.assign(peer, { port: m.port, url: `http://${HOST}:${m.port}` }));
-      } else if (m?.type === 'failed') {
-        clearTimeout(timer);
-        reject(new Error(`${role} failed to start:\n${m.message}`));
-      }
-    });
-  });
-}
-
-/** Ask a child to exit (so CPU profiles get written), and kill it if it does not. */
-function stopChild(child, graceMs = 4_000) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.send({ type: 'stop' }, () => {});
-    else child.kill('SIGTERM');
-  });
-}
-
-async function stopAll() {
-  await Promise.all([...children].map((c) => stopChild(c)));
-}
-
-// Last line of defence: whatever happens, no child outlives us. (Forked peers also exit
-// on their own when the IPC channel closes.)
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    console.error(`\n${signal}: stopping the benchmark and its child processes…`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-
-// ---------------------------------------------------------------------------------------
-// Measuring
-
-function get(url) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: 5_000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far; undefined off Linux. */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
-  } catch {
-    return undefined;
-  }
-}
-
-function runWrk(url, seconds, s) {
-  const args = [
-    `-t${s.threads}`,
-    `-c${s.connections}`,
-    `-d${seconds}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    WRK_SCRIPT,
-    `${url}/`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1_000);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearTimeout(watchdog);
-      children.delete(child);
-      const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
-      if (!line) {
-        reject(
-          new Error(`wrk ${args.join(' ')} failed (${signal ?? `code ${code}`}):\n${out}${err}`),
-        );
-        return;
-      }
-      const r = JSON.parse(line.slice('WRK_JSON '.length));
-      resolve({
-        pid: child.pid,
-        requests: r.requests,
-        seconds: r.duration_us / 1e6,
-        rps: r.requests / (r.duration_us / 1e6),
-        p50: r.p50_us / 1000,
-        p99: r.p99_us / 1000,
-        non200: r.non200,
-        errors: r.connect + r.read + r.write + r.timeout,
-        errorDetail: `connect ${r.connect}, read ${r.read}, write ${r.write}, timeout ${r.timeout}`,
-      });
-    });
-  });
-}
-
-async function runAutocannon(url, seconds, s) {
-  const { default: autocannon } = await import('autocannon');
-  const r = await autocannon({
-    url: `${url}/`,
-    connections: s.connections,
-    duration: seconds,
-    pipelining: 1,
-    timeout: 5,
-  });
-  const ok = Number(r.statusCodeStats?.['200']?.count ?? r['2xx']);
-  const answered = Object.values(r.statusCodeStats ?? {}).reduce((n, v) => n + Number(v.count), 0);
-  return {
-    requests: answered,
-    seconds: r.duration,
-    rps: answered / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    non200: answered - ok,
-    errors: r.errors + r.timeouts,
-    errorDetail: `errors ${r.errors}, timeouts ${r.timeouts}`,
-  };
-}
-
-/** Let connections close and late reports from the children arrive before moving on. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-
-async function measure(target, s, watch) {
-  const run = s.tool === 'wrk' ? runWrk : runAutocannon;
-  const alive = () => {
-    for (const p of watch) {
-      if (p.exit !== undefined)
-        throw new Error(`the ${p.role} process exited (${p.exit}) while measuring ${target.name}`);
-    }
-  };
-  if (s.warmup > 0) {
-    phase = `${target.name} warm-up`;
-    await run(target.url, s.warmup, s);
-    await settle();
-    alive();
-  }
-  phase = `${target.name} measured run`;
-  const before = watch.map((p) => cpuSeconds(p.pid));
-  const started = process.hrtime.bigint();
-  const r = await run(target.url, s.duration, s);
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  await settle();
-  phase = 'between runs';
-  alive();
-  const cpu = watch.map((p, i) => {
-    const after = cpuSeconds(p.pid);
-    return after === undefined || before[i] === undefined ? undefined : (after - before[i]) / wall;
-  });
-  return { ...r, cpu };
-}
-
-// ---------------------------------------------------------------------------------------
-// Reporting
-
-const fmt = {
-  int: (n) => Math.round(n).toLocaleString('en-US'),
-  ms: (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)),
-  x: (n) => `${n.toFixed(2)}×`,
-  pct: (n) => (n === undefined ? '–' : `${Math.round(n * 100)}%`),
-};
-
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) =>
-          i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]),
-        )
-        .join('  '),
-    )
-    .join('\n');
-}
-
-// ---------------------------------------------------------------------------------------
 
 async function main() {
-  const s = settings();
+  const s = settings(import.meta.url);
   checkBuild(s.engineDir);
   const toolLabel =
     s.tool === 'wrk'
@@ -497,18 +157,7 @@ async function main() {
       ' direct.',
   );
 
-  for (const p of [backend, bare, engine]) {
-    if (p.uncaught.length === 0) continue;
-    const byPhase = new Map();
-    for (const u of p.uncaught) byPhase.set(u.phase, (byPhase.get(u.phase) ?? 0) + 1);
-    console.log(
-      `\nCRASH: the ${p.role} process threw ${p.uncaught.length} uncaught exception(s), each of which would have ended it ` +
-        `(kept alive by the benchmark's crash guard so the run could finish): ` +
-        [...byPhase].map(([ph, n]) => `${n} during ${ph}`).join(', ') +
-        `. First one:\n  ${p.uncaught[0].message.split('\n').slice(0, 4).join('\n  ')}`,
-    );
-    process.exitCode = 1;
-  }
+  reportCrashes([backend, bare, engine]);
 
   const invalid = targets.filter((t) => t.result.non200 + t.result.errors > 0);
   if (invalid.length > 0) {
@@ -528,11 +177,4 @@ async function main() {
   }
 }
 
-main().catch(async (error) => {
-  if (interrupted) return; // the signal handler is already stopping everything
-  console.error(
-    `\nbenchmark failed: ${error instanceof UsageError ? error.message : (error?.stack ?? error)}`,
-  );
-  await stopAll();
-  process.exit(1);
-});
+runBenchmark(main);

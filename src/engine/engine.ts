@@ -11,20 +11,27 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type https from 'node:https';
 import { hostname } from 'node:os';
 import { routingConfigSchema, type MemberConfig, type RoutingConfig } from '../shared/config.js';
 import { AccessList } from './access.js';
 import { Balancer, memberLabel } from './balancing/balancer.js';
 import { HealthChecker, type HealthChange } from './balancing/health.js';
 import { MemberStatsStore, type MemberStats } from './balancing/member-stats.js';
-import { ExchangeHandler, type ExchangeReport, type Runtime } from './exchange-handler.js';
+import { Recorder, type CaptureLimits } from './capture/recorder.js';
+import { ExchangeHandler, type Runtime } from './exchange-handler.js';
+import type { ExchangeSummary } from '../shared/exchange.js';
 import { Forwarder } from './forwarder.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
+import { CertificateAuthority } from './tls/authority.js';
+import { tlsRouteNames } from './tls/route-names.js';
 
 export interface EngineOptions {
   /** Where the engine keeps its state (the local CA, later). */
   dataDir: string;
+  /** Traffic log limits; see DEFAULT_CAPTURE_LIMITS. */
+  capture?: Partial<CaptureLimits>;
 }
 
 export interface CloseOptions {
@@ -38,7 +45,10 @@ export class ConfigApplyError extends Error {
 }
 
 export interface EngineEvents {
-  exchange: [ExchangeReport];
+  /** Something the user should know that did not stop the engine (CA constraints, say). */
+  warning: [string];
+  /** An exchange ended (recorded summary; not emitted while capture is paused). */
+  exchange: [ExchangeSummary];
   health: [HealthChange];
 }
 
@@ -60,6 +70,8 @@ export class Engine {
   readonly dataDir: string;
   /** `exchange` when an exchange ends (only while someone listens), `health` on changes. */
   readonly events = new EventEmitter<EngineEvents>();
+  /** The traffic log. */
+  readonly recorder: Recorder;
   readonly #forwarder = new Forwarder();
   readonly #handler: ExchangeHandler;
   readonly #listeners: ListenerPool;
@@ -67,6 +79,9 @@ export class Engine {
   readonly #stats = new MemberStatsStore();
   readonly #health = new HealthChecker((change) => this.events.emit('health', change));
   #runtime: Runtime | undefined;
+  #authority: Promise<CertificateAuthority> | undefined;
+  /** Hostnames that TLS routes name, for the CA's constraints. */
+  #tlsNames: string[] = [];
   #config: RoutingConfig | undefined;
   #closed = false;
   /** Serialises apply() and close() so two reloads never interleave. */
@@ -74,14 +89,15 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.dataDir = options.dataDir;
+    this.recorder = new Recorder(options.capture);
     this.#handler = new ExchangeHandler(
       this.#forwarder,
       { via: `switchyard-${randomBytes(3).toString('hex')}`, serverName: hostname() },
-      {
-        active: () => this.events.listenerCount('exchange') > 0,
-        exchange: (r) => this.events.emit('exchange', r),
-      },
+      this.recorder,
     );
+    this.recorder.events.on('exchange', (summary) => {
+      if (summary.outcome !== 'pending') this.events.emit('exchange', summary);
+    });
     this.#listeners = new ListenerPool({
       request: (slot, req, res) => {
         const runtime = this.#runtime;
@@ -104,6 +120,7 @@ export class Engine {
           client.once('close', () => this.#tunnels.delete(client));
         });
       },
+      tls: () => this.#serverTls(),
     });
   }
 
@@ -136,12 +153,9 @@ export class Engine {
       );
     }
     const config = parsed.data;
-    const tls = config.listeners.find((l) => l.tls);
-    if (tls) {
-      throw new ConfigApplyError(
-        `listener '${tls.name}' has tls: true, but TLS listeners are not supported by this version of the engine yet`,
-      );
-    }
+    this.#tlsNames = tlsRouteNames(config);
+    if (config.listeners.some((l) => l.tls)) await this.#checkTlsNames();
+    else await this.#trustExistingCa();
     let runtime: Runtime;
     try {
       runtime = {
@@ -160,6 +174,67 @@ export class Engine {
     );
     this.#health.update([...runtime.balancers.values()]);
     return this.#listeners.status();
+  }
+
+  /**
+   * The local CA, opened (created on first use) when a TLS listener first needs it. It is
+   * created permitting the hostnames TLS routes name; an existing CA is never widened here.
+   */
+  certificateAuthority(): Promise<CertificateAuthority> {
+    this.#authority ??= CertificateAuthority.open(this.dataDir, { names: this.#tlsNames }).catch(
+      (error: unknown) => {
+        this.#authority = undefined;
+        throw new ConfigApplyError(
+          `the local certificate authority cannot be used: ${(error as Error).message}`,
+        );
+      },
+    );
+    return this.#authority;
+  }
+
+  /** https backends may carry certificates from this CA (another local Switchyard, say). */
+  async #trustExistingCa(): Promise<void> {
+    try {
+      if (await CertificateAuthority.exists(this.dataDir)) {
+        this.#forwarder.trust([(await this.certificateAuthority()).certPem]);
+      }
+    } catch {
+      // No usable CA: https backends are verified against the system store alone.
+    }
+  }
+
+  async #checkTlsNames(): Promise<void> {
+    const ca = await this.certificateAuthority();
+    this.#forwarder.trust([ca.certPem]);
+    const missing = ca.missingNames(this.#tlsNames);
+    if (missing.length === 0) return;
+    this.events.emit(
+      'warning',
+      `TLS routes name ${missing.join(', ')}, outside the local CA's name constraints (${ca.permitted.join(', ')}); ` +
+        'browsers will refuse those hosts. Re-issue the CA to include them (`switchyard ca reissue`), then trust it again.',
+    );
+  }
+
+  /** Options for a TLS listener: a default certificate and one per SNI hostname. */
+  async #serverTls(): Promise<Pick<https.ServerOptions, 'cert' | 'key' | 'SNICallback'>> {
+    const ca = await this.certificateAuthority();
+    const fallback = await ca.leaf(ca.defaultHostname);
+    return {
+      cert: fallback.certPem,
+      key: fallback.keyPem,
+      SNICallback: (servername, callback) => {
+        ca.secureContext(servername).then(
+          (context) => callback(null, context),
+          (error: Error) => {
+            this.events.emit(
+              'warning',
+              `TLS handshake for '${servername}' refused: ${error.message}`,
+            );
+            callback(error);
+          },
+        );
+      },
+    };
   }
 
   /** balancer-manager: every balancer with its members' configuration and live stats. */

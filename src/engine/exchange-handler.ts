@@ -30,6 +30,9 @@ import { checkRequest } from './request-checks.js';
 import { reverseHeaders } from './reverse.js';
 import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
+import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
+import { FrameParser } from './capture/ws-frames.js';
+import type { RequestFacts } from './balancing/balancer.js';
 
 /** What the handler needs of a configuration; built once per apply. */
 export interface Runtime {
@@ -50,27 +53,6 @@ export interface Identity {
   via: string;
   /** X-Forwarded-Server value. */
   serverName: string;
-}
-
-/** How an exchange ended, for whoever observes the engine (the traffic log, tests). */
-export interface ExchangeReport {
-  listener: string;
-  method: string;
-  url: string;
-  route?: string;
-  /** The member or backend URL that served it. */
-  backend?: string;
-  /** Why that member: `sticky route 2 from cookie JSESSIONID`, `picked by byrequests`. */
-  why?: string;
-  /** 0 when the exchange ended before a response started. */
-  status: number;
-  attempts: number;
-}
-
-export interface ExchangeObserver {
-  /** Only then is a report built: nothing is spent on observation nobody asked for. */
-  active(): boolean;
-  exchange(report: ExchangeReport): void;
 }
 
 /** A request that passed every check and matched a route. */
@@ -113,6 +95,46 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolean): ExchangeStart {
+  return {
+    listener: listener.name,
+    client: req.socket.remoteAddress ?? '',
+    method: req.method ?? '',
+    url: req.url ?? '',
+    host: req.headers.host ?? '',
+    secure: listener.secure,
+    httpVersion: req.httpVersion,
+    rawHeaders: req.rawHeaders,
+    websocket,
+  };
+}
+
+/** Switchyard's own answer (refusal, 404, 502…), recorded with what it said. */
+function answer(
+  res: ServerResponse,
+  headers: IncomingHttpHeaders,
+  error: ProxyError,
+  rec?: Recording,
+): void {
+  sendError(res, headers, error);
+  if (!rec) return;
+  rec.fail(`${error.title}: ${error.detail}`);
+  if (res.headersSent) rec.response(res.statusCode, res.getHeaders());
+}
+
+/** Count and sample the frames crossing an open tunnel, in both directions. */
+function watchFrames(rec: Recording, client: Socket, upstream: Socket, previewBytes: number): void {
+  rec.tunnelOpen();
+  const up = new FrameParser('up', (f) => rec.frame('up', f.opcode, f.size, f.preview), {
+    previewBytes,
+  });
+  const down = new FrameParser('down', (f) => rec.frame('down', f.opcode, f.size, f.preview), {
+    previewBytes,
+  });
+  client.on('data', (chunk: Buffer) => up.push(chunk));
+  upstream.on('data', (chunk: Buffer) => down.push(chunk));
+}
+
 function shortReason(failure: ForwardFailure): string {
   switch (failure.kind) {
     case 'refused':
@@ -129,12 +151,12 @@ function shortReason(failure: ForwardFailure): string {
 export class ExchangeHandler {
   readonly #forwarder: Forwarder;
   readonly #identity: Identity;
-  readonly #observer: ExchangeObserver | undefined;
+  readonly #recorder: Recorder;
 
-  constructor(forwarder: Forwarder, identity: Identity, observer?: ExchangeObserver) {
+  constructor(forwarder: Forwarder, identity: Identity, recorder: Recorder) {
     this.#forwarder = forwarder;
     this.#identity = identity;
-    this.#observer = observer;
+    this.#recorder = recorder;
   }
 
   /** Everything both plain requests and WebSocket handshakes go through. */
@@ -220,6 +242,7 @@ export class ExchangeHandler {
       path: mapToBackend(a.path, a.route.prefix, backend.path) + a.query,
       headers: upstreamHeaders(a.incoming, a.httpVersion, a.route, a.facts, backend.host, upgrade),
       timeoutMs: a.route.timeoutMs,
+      verifyTls: a.route.tlsVerify,
     };
   }
 
@@ -254,126 +277,142 @@ export class ExchangeHandler {
       return;
     }
     if (listener.closing) res.shouldKeepAlive = false;
-    const report = this.#observer?.active() ? this.#startReport(listener, req, res) : undefined;
+    const rec = this.#recorder.begin(startOf(listener, req, false));
+    if (rec) {
+      res.once('close', () =>
+        rec.end(
+          res.writableFinished ? 'completed' : 'aborted',
+          res.headersSent ? res.statusCode : 0,
+        ),
+      );
+      if (hasBody(req)) req.on('data', (chunk: Buffer) => rec.requestData(chunk));
+    }
     const decision = this.#decide(runtime, listener, req, false);
     if ('error' in decision) {
       if (decision.close) {
         res.shouldKeepAlive = false;
         refusedConnections.add(req.socket);
       }
-      sendError(res, clientHeaders, decision.error);
+      answer(res, clientHeaders, decision.error, rec);
       return;
     }
-    if (report) report.route = decision.route.name;
+    rec?.route(decision.route.name);
     const { target } = decision.route;
-    if (target.kind === 'url') {
-      if (report) report.backend = target.origin;
-      if (report) report.attempts = 1;
-      this.#forwarder.web(req, res, this.#upstream(decision, target, false), {
-        responseHeaders: this.#responseHeaders(decision, target),
-        onFailure: (failure) => {
-          if (failure.kind === 'client') return;
-          const at = {
-            route: decision.route.name,
-            backend: target,
-            timeoutMs: decision.route.timeoutMs,
-          };
-          sendError(res, clientHeaders, failureToError(failure, at));
-        },
-      });
-      return;
-    }
-    const balancer = runtime.balancers.get(target.name);
-    if (!balancer) throw new Error(`balancer ${target.name} missing from the runtime`);
-    this.#balanced(decision, balancer, req, res, report);
+    const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
+    if (target.kind === 'balancer' && !balancer)
+      throw new Error(`balancer ${target.name} missing from the runtime`);
+    this.#attempts(decision, balancer, req, res, rec);
   }
 
-  /** Attempts over a balancer's members, failing over when no bytes reached one (or it is safe). */
-  #balanced(
+  /**
+   * Send the request to the route's backend — for a balancer, to the member it picks, and
+   * to another after a failure when no bytes reached the first or the method is idempotent.
+   */
+  #attempts(
     a: Accepted,
-    balancer: Balancer,
+    balancer: Balancer | undefined,
     req: IncomingMessage,
     res: ServerResponse,
-    report?: ExchangeReport,
+    rec?: Recording,
   ): void {
     const { route } = a;
     const tried = new Set<Member>();
-    const body = hasBody(req) ? new BodyReplay(req) : undefined;
+    const maxAttempts = balancer?.maxAttempts ?? 1;
+    const body = maxAttempts > 1 && hasBody(req) ? new BodyReplay(req) : undefined;
     let current: Member | undefined;
-    if (body)
+    if (balancer && hasBody(req))
       req.on('data', (chunk: Buffer) => current && (current.stats.bytesOut += chunk.length));
     const sticky = { path: a.path, query: a.query, cookie: a.incoming.cookie };
 
     const attempt = (): void => {
-      const choice = balancer.choose(sticky, tried);
-      if (report) report.why = choice.why;
-      if (!choice.member) {
-        sendError(res, a.incoming, {
-          status: 503,
-          title: 'No usable member',
-          detail: `${choice.why[0]?.toUpperCase()}${choice.why.slice(1)}.`,
-          route: route.name,
-          backend: `${route.target.origin}${route.target.path}`,
-          retryAfter: choice.retryAfterSeconds,
-        });
+      const pick = this.#pick(a, balancer, sticky, tried);
+      if ('error' in pick) {
+        answer(res, a.incoming, pick.error, rec);
         return;
       }
-      const member = choice.member;
+      const { backend, member, why } = pick;
       current = member;
-      const backend = memberBackend(member, route.target.path);
-      if (report) {
-        report.backend = member.label;
-        report.attempts++;
+      rec?.attempt(member?.label ?? backend.origin, why);
+      let release = (): void => {};
+      if (member) {
+        member.stats.elected++;
+        member.stats.busy++;
+        release = () => {
+          member.stats.busy--;
+          release = () => {};
+        };
+        res.once('close', () => release());
       }
-      member.stats.elected++;
-      member.stats.busy++;
-      let busy = true;
-      const release = (): void => {
-        if (busy) member.stats.busy--;
-        busy = false;
-      };
-      res.once('close', release);
       const upstream = this.#upstream(a, backend, false);
       if (body) upstream.body = body.stream();
       const headersFor = this.#responseHeaders(a, backend);
       this.#forwarder.web(req, res, upstream, {
+        onConnected: () => rec?.upstreamConnected(),
         responseHeaders: (proxyRes) => {
-          balancer.markSuccess(member);
-          proxyRes.on('data', (chunk: Buffer) => (member.stats.bytesIn += chunk.length));
-          return headersFor(proxyRes);
+          const headers = headersFor(proxyRes);
+          if (member) {
+            balancer?.markSuccess(member);
+            proxyRes.on('data', (chunk: Buffer) => (member.stats.bytesIn += chunk.length));
+          }
+          if (rec) {
+            rec.response(proxyRes.statusCode ?? 0, headers);
+            proxyRes.on('data', (chunk: Buffer) => rec.responseData(chunk));
+          }
+          return headers;
         },
         onFailure: (failure) => {
           release();
           if (failure.kind === 'client') return;
-          if (failure.connected) member.stats.errors++;
-          else balancer.markError(member, shortReason(failure));
-          const safe = !failure.connected || IDEMPOTENT.has(req.method ?? '');
-          if (tried.size + 1 < balancer.maxAttempts && safe && (body?.replayable ?? true)) {
-            tried.add(member);
-            attempt();
-            return;
+          if (member && balancer) {
+            if (failure.connected) member.stats.errors++;
+            else balancer.markError(member, shortReason(failure));
+            const safe = !failure.connected || IDEMPOTENT.has(req.method ?? '');
+            if (tried.size + 1 < maxAttempts && safe && (body?.replayable ?? true)) {
+              tried.add(member);
+              attempt();
+              return;
+            }
           }
-          const at = { route: route.name, backend, timeoutMs: route.timeoutMs, why: choice.why };
-          sendError(res, a.incoming, failureToError(failure, at));
+          const at = {
+            route: route.name,
+            backend,
+            timeoutMs: route.timeoutMs,
+            ...(why === undefined ? {} : { why }),
+          };
+          answer(res, a.incoming, failureToError(failure, at), rec);
         },
       });
     };
     attempt();
   }
 
-  #startReport(listener: ListenerSlot, req: IncomingMessage, res: ServerResponse): ExchangeReport {
-    const report: ExchangeReport = {
-      listener: listener.name,
-      method: req.method ?? '',
-      url: req.url ?? '',
-      status: 0,
-      attempts: 0,
+  /** The backend for the next attempt: the route's URL, or the member its balancer picks. */
+  #pick(
+    a: Accepted,
+    balancer: Balancer | undefined,
+    sticky: RequestFacts,
+    tried: ReadonlySet<Member>,
+  ): { backend: UrlTarget; member?: Member; why?: string } | { error: ProxyError } {
+    const { route } = a;
+    if (route.target.kind === 'url') return { backend: route.target };
+    const choice = balancer!.choose(sticky, tried);
+    if (!choice.member) {
+      return {
+        error: {
+          status: 503,
+          title: 'No usable member',
+          detail: `${choice.why[0]?.toUpperCase()}${choice.why.slice(1)}.`,
+          route: route.name,
+          backend: `${route.target.origin}${route.target.path}`,
+          retryAfter: choice.retryAfterSeconds,
+        },
+      };
+    }
+    return {
+      backend: memberBackend(choice.member, route.target.path),
+      member: choice.member,
+      why: choice.why,
     };
-    res.once('close', () => {
-      report.status = res.headersSent ? res.statusCode : 0;
-      this.#observer?.exchange(report);
-    });
-    return report;
   }
 
   upgrade(
@@ -390,8 +429,16 @@ export class ExchangeHandler {
       socket.destroySoon();
       return;
     }
+    const rec = this.#recorder.begin(startOf(listener, req, true));
+    if (rec)
+      socket.once('close', () => rec.end(rec.summary.status === 101 ? 'completed' : 'aborted'));
+    const refuse = (error: ProxyError): void => {
+      rec?.fail(`${error.title}: ${error.detail}`);
+      rec?.response(error.status, {});
+      sendErrorOnSocket(socket, clientHeaders, error);
+    };
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET') {
-      sendErrorOnSocket(socket, clientHeaders, {
+      refuse({
         status: 501,
         title: 'Not Implemented',
         detail: `Only WebSocket upgrades are tunnelled, not '${req.headers.upgrade ?? ''}'.`,
@@ -400,45 +447,33 @@ export class ExchangeHandler {
     }
     const decision = this.#decide(runtime, listener, req, true);
     if ('error' in decision) {
-      sendErrorOnSocket(socket, clientHeaders, decision.error);
+      refuse(decision.error);
       return;
     }
     const { route } = decision;
+    rec?.route(route.name);
     const target = route.target;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
-    let pick: { backend: UrlTarget; member?: Member; why?: string } | undefined;
-    if (target.kind === 'url') {
-      pick = { backend: target };
-    } else {
-      const sticky = {
-        path: decision.path,
-        query: decision.query,
-        cookie: decision.incoming.cookie,
-      };
-      const choice = balancer?.choose(sticky, new Set());
-      if (!choice?.member) {
-        sendErrorOnSocket(socket, clientHeaders, {
-          status: 503,
-          title: 'No usable member',
-          detail: choice?.why ?? `balancer ${target.name} is missing`,
-          route: route.name,
-          retryAfter: choice?.retryAfterSeconds ?? 1,
-        });
-        return;
-      }
-      choice.member.stats.elected++;
-      pick = {
-        backend: memberBackend(choice.member, target.path),
-        member: choice.member,
-        why: choice.why,
-      };
+    const sticky = { path: decision.path, query: decision.query, cookie: decision.incoming.cookie };
+    const pick = this.#pick(decision, balancer, sticky, new Set());
+    if ('error' in pick) {
+      refuse(pick.error);
+      return;
     }
     const { backend, member, why } = pick;
+    if (member) member.stats.elected++;
+    rec?.attempt(member?.label ?? backend.origin, why);
+    const headersFor = this.#responseHeaders(decision, backend);
     // No failover for handshakes: the library ends the client socket when an attempt fails.
     this.#forwarder.tunnel(req, socket, head, this.#upstream(decision, backend, true), {
-      responseHeaders: this.#responseHeaders(decision, backend),
-      onOpen: () => {
+      responseHeaders: (proxyRes) => {
+        const headers = headersFor(proxyRes);
+        rec?.response(proxyRes.statusCode ?? 0, headers);
+        return headers;
+      },
+      onOpen: (upstream) => {
         if (member) balancer?.markSuccess(member);
+        if (rec) watchFrames(rec, socket, upstream, this.#recorder.limits.framePreviewBytes);
         onOpen(socket);
       },
       onFailure: (failure) => {
@@ -449,7 +484,7 @@ export class ExchangeHandler {
           timeoutMs: route.timeoutMs,
           ...(why ? { why } : {}),
         };
-        sendErrorOnSocket(socket, clientHeaders, failureToError(failure, at));
+        refuse(failureToError(failure, at));
       },
     });
   }

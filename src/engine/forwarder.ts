@@ -20,6 +20,7 @@ import http, {
   type ServerResponse,
 } from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -46,9 +47,13 @@ export interface UpstreamRequest {
   timeoutMs: number;
   /** The request body to send instead of reading the client request (failover replays). */
   body?: Readable;
+  /** For https backends: verify the certificate (false accepts self-signed backends). */
+  verifyTls: boolean;
 }
 
 export interface WebHandlers {
+  /** The upstream connection is established (or a pooled one was taken). */
+  onConnected?(): void;
   /** Client response headers for a backend response; throw to refuse it. */
   responseHeaders(proxyRes: IncomingMessage): OutgoingHttpHeaders;
   /** Nothing was sent to the client yet (when `res.headersSent` is false). */
@@ -154,6 +159,8 @@ export class Forwarder {
     }),
   };
   readonly #tunnels = new WeakMap<IncomingMessage, TunnelExchange>();
+  /** What https backends are verified against: the system store plus the local CA. */
+  #trusted: string = tls.rootCertificates.join('\n');
 
   constructor() {
     const passes = (this.#proxy as unknown as { webPasses: { name: string }[] }).webPasses;
@@ -165,8 +172,12 @@ export class Forwarder {
       const exchange = (req as ExchangeCarrier)[EXCHANGE];
       if (!exchange) return;
       exchange.proxyReq = proxyReq;
-      if (proxyReq.reusedSocket || !socket.connecting) exchange.connected = true;
-      else socket.once('connect', () => (exchange.connected = true));
+      const connected = (): void => {
+        exchange.connected = true;
+        exchange.handlers.onConnected?.();
+      };
+      if (proxyReq.reusedSocket || !socket.connecting) connected();
+      else socket.once('connect', connected);
       proxyReq.setTimeout(exchange.upstream.timeoutMs, () => {
         exchange.timedOut = true;
         proxyReq.destroy();
@@ -255,6 +266,9 @@ export class Forwarder {
         target: libraryTarget(upstream.target),
         agent: this.#agents[upstream.target.protocol],
         ...(upstream.body ? { buffer: upstream.body } : {}),
+        ...(upstream.target.protocol === 'https:'
+          ? { secure: upstream.verifyTls, ca: this.#trusted }
+          : {}),
       },
       (error) => this.#webFailed(exchange, error),
     );
@@ -346,7 +360,13 @@ export class Forwarder {
       req,
       socket,
       head,
-      { target: libraryTarget(upstream.target), agent: false },
+      {
+        target: libraryTarget(upstream.target),
+        agent: false,
+        ...(upstream.target.protocol === 'https:'
+          ? { secure: upstream.verifyTls, ca: this.#trusted }
+          : {}),
+      },
       (error) => this.#tunnelFailed(exchange, error),
     );
   }
@@ -378,6 +398,11 @@ export class Forwarder {
       error,
       connected: exchange.open,
     });
+  }
+
+  /** Also trust these CA certificates (the local CA) for https backends. */
+  trust(pems: readonly string[]): void {
+    this.#trusted = [...tls.rootCertificates, ...pems].join('\n');
   }
 
   /** Close pooled upstream connections. */

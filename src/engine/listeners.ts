@@ -6,6 +6,7 @@
  * in-flight exchanges finish.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ListenerConfig } from '../shared/config.js';
 import { sendErrorOnSocket } from './error-page.js';
@@ -14,7 +15,20 @@ import type { ListenerSlot } from './exchange-handler.js';
 export interface ListenerCallbacks {
   request(slot: ListenerSlot, req: IncomingMessage, res: ServerResponse): void;
   upgrade(slot: ListenerSlot, req: IncomingMessage, socket: Socket, head: Buffer): void;
+  /** Certificates for TLS listeners (default certificate + SNICallback), asked on bind. */
+  tls(): Promise<Pick<https.ServerOptions, 'cert' | 'key' | 'SNICallback'>>;
 }
+
+/**
+ * TLS as browsers expect it in 2026: TLS 1.2+, Node's default (modern, forward-secret)
+ * cipher list, ALPN http/1.1 only — the engine speaks HTTP/1.1, so offering h2 would
+ * break clients that pick it.
+ */
+const TLS_SERVER_OPTIONS: https.ServerOptions = {
+  minVersion: 'TLSv1.2',
+  ALPNProtocols: ['http/1.1'],
+  honorCipherOrder: true,
+};
 
 export interface ListenerStatus {
   name: string;
@@ -109,7 +123,16 @@ export class ListenerPool {
 
   async #open(config: ListenerConfig): Promise<Bound> {
     const slot: ListenerSlot = { name: config.name, secure: config.tls, closing: false };
-    const server = http.createServer({ requireHostHeader: true });
+    const server = config.tls
+      ? https.createServer({
+          ...TLS_SERVER_OPTIONS,
+          ...(await this.#callbacks.tls()),
+          requireHostHeader: true,
+        })
+      : http.createServer({ requireHostHeader: true });
+    // A failed handshake (unknown CA in the client, a name outside the CA's constraints)
+    // concerns that connection only.
+    server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
     // A client that half-closes after sending a complete request still gets its answer.
     // (A documented-by-use Node server flag that @types/node does not declare.)
     (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;

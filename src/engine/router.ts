@@ -47,6 +47,8 @@ export interface CompiledRoute {
   reverse: boolean;
   websocket: boolean;
   timeoutMs: number;
+  /** Verify https backends' certificates (SSLProxyVerify require). */
+  tlsVerify: boolean;
   requestHeaders: CompiledHeaderOps;
   responseHeaders: CompiledHeaderOps;
 }
@@ -101,6 +103,7 @@ function compileRoute(route: RouteConfig, index: number): CompiledRoute {
     reverse: route.reverse,
     websocket: route.websocket,
     timeoutMs: parseDuration(route.timeout) ?? 30_000,
+    tlsVerify: route.tlsVerify,
     requestHeaders: compileHeaderOps(route.headers.request),
     responseHeaders: compileHeaderOps(route.headers.response),
   };

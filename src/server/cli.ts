@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util';
 import { formatProblems, loadRoutingFile } from '../engine/config-file.js';
 import { Engine } from '../engine/engine.js';
 import type { ListenerStatus } from '../engine/listeners.js';
+import { apacheCommandMain, loadApacheForServe } from './apache-commands.js';
+import { caMain } from './ca-commands.js';
 import { watchFile } from './config-watcher.js';
 import { defaultDataDir } from './data-dir.js';
 import { STARTER_CONFIG } from './starter-config.js';
@@ -30,11 +32,17 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const USAGE = `Usage:
   switchyard [--config FILE] [--data-dir DIR]   run the proxy from a routing file
   switchyard init [FILE] [--force]              write a commented starter routing file
+  switchyard ca COMMAND                         local TLS CA: status, trust, export... (ca --help)
+  switchyard --apache FILE [--data-dir DIR]     run the proxy from an Apache configuration
+  switchyard import apache FILE                 print the routing file for an Apache configuration
+  switchyard export apache|nginx|caddy [--config FILE]
+                                                print an equivalent Apache, nginx or Caddy config
 
 Options:
   -c, --config FILE    routing file (default: ./switchyard.yaml); edits apply live
       --data-dir DIR   where Switchyard keeps its state (default: ${defaultDataDir()})
       --no-watch       do not apply edits of the routing file while running
+      --apache FILE    run from an Apache httpd.conf instead (read once, not watched)
   -h, --help           show this help
   -v, --version        print the version
 
@@ -90,6 +98,8 @@ export interface ServeOptions {
   config: string;
   dataDir: string;
   watch: boolean;
+  /** Run from this Apache configuration instead of the routing file (not watched). */
+  apache?: string;
 }
 
 /** Start serving; undefined (after reporting why) when the command cannot start. */
@@ -97,8 +107,10 @@ export async function serve(
   options: ServeOptions,
   io: CliIo = consoleIo,
 ): Promise<Running | undefined> {
-  const file = options.config;
-  const loaded = await loadRoutingFile(file);
+  const file = options.apache ?? options.config;
+  const loaded = options.apache
+    ? await loadApacheForServe(options.apache, io)
+    : await loadRoutingFile(file);
   if (!loaded.ok) {
     const missing =
       loaded.problems.length === 1 && loaded.problems[0]?.message.startsWith('file not found');
@@ -113,6 +125,7 @@ export async function serve(
     return undefined;
   }
   const engine = new Engine({ dataDir: options.dataDir });
+  engine.events.on('warning', (message) => io.err(`warning: ${message}`));
   try {
     printListeners(io, await engine.apply(loaded.config));
   } catch (error) {
@@ -139,7 +152,8 @@ export async function serve(
       io.err((error as Error).message);
     }
   };
-  const unwatch = options.watch ? watchFile(file, () => void reload()) : () => {};
+  const unwatch =
+    options.watch && !options.apache ? watchFile(file, () => void reload()) : () => {};
 
   let finish: (code: number) => void = () => {};
   const stopped = new Promise<number>((r) => {
@@ -159,6 +173,9 @@ export async function serve(
 }
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  // `ca` has its own options (--out, --name), so it is dispatched before parsing.
+  if (argv[0] === 'ca') return caMain(argv.slice(1), io);
+  if (argv[0] === 'import' || argv[0] === 'export') return apacheCommandMain(argv, io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -168,6 +185,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
         config: { type: 'string', short: 'c' },
         'data-dir': { type: 'string' },
         'no-watch': { type: 'boolean' },
+        apache: { type: 'string' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -200,6 +218,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
       config: values.config ?? 'switchyard.yaml',
       dataDir: values['data-dir'] ?? defaultDataDir(),
       watch: values['no-watch'] !== true,
+      ...(values.apache === undefined ? {} : { apache: values.apache }),
     },
     io,
   );

@@ -133,6 +133,10 @@ export const routeSchema = z.strictObject({
     .meta({ description: 'ProxyPassReverse: rewrite Location, Content-Location, URI, cookies.' }),
   websocket: z.boolean().default(true).meta({ description: 'Tunnel WebSocket upgrades.' }),
   timeout: duration.default('30s').meta({ description: 'ProxyTimeout: 504 when slower.' }),
+  tlsVerify: z.boolean().default(true).meta({
+    description:
+      "Verify an https backend's certificate against the system store and the local CA; false accepts self-signed backends.",
+  }),
   headers: z
     .strictObject({
       request: headerOps.default({ set: {}, remove: [] }),

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeReport } from '../../src/engine/exchange-handler.js';
+import type { ExchangeSummary } from '../../src/shared/exchange.js';
 import type { RoutingConfigInput } from '../../src/shared/config.js';
 import { deadPort, startBackend, type Backend } from '../support/backend.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
@@ -25,14 +25,14 @@ async function backends(n: number): Promise<Backend[]> {
 
 async function balanced(
   balancers: Balancers,
-): Promise<RunningProxy & { reports: ExchangeReport[] }> {
+): Promise<RunningProxy & { reports: ExchangeSummary[] }> {
   const proxy = await startProxy({
     listeners: [{ name: 'web', port: 0 }],
     routes: [{ name: 'shop', match: { path: '/' }, to: 'balancer://cluster/' }],
     balancers,
   });
   cleanups.push(() => proxy.close());
-  const reports: ExchangeReport[] = [];
+  const reports: ExchangeSummary[] = [];
   proxy.engine.events.on('exchange', (r) => reports.push(r));
   return Object.assign(proxy, { reports });
 }

@@ -1,8 +1,12 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startBackend, type Backend } from '../support/backend.js';
+import { Engine } from '../../src/engine/engine.js';
 import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -141,10 +145,20 @@ describe('live reload', () => {
 
   it('refuses a configuration the engine cannot run, and keeps the old one', async () => {
     const a = await backend('a');
-    const p = await proxy({ listeners: [{ name: 'web', port: 0 }], routes: [route(a.url)] });
-    await expect(
-      p.apply({ listeners: [{ name: 'web', port: 0, tls: true }], routes: [route(a.url)] }),
-    ).rejects.toThrow(/tls: true/);
-    expect((await fetch(`${p.url()}/x`)).status).toBe(200);
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'switchyard-reload-')), 'not-a-folder');
+    await writeFile(dataDir, 'a file where the data folder should be');
+    const engine = new Engine({ dataDir });
+    cleanups.push(() => engine.close({ graceMs: 100 }));
+    await engine.apply(
+      parseConfig({ listeners: [{ name: 'web', port: 0 }], routes: [route(a.url)] }),
+    );
+    const tls = parseConfig({
+      listeners: [{ name: 'web', port: 0, tls: true }],
+      routes: [route(a.url)],
+    });
+    await expect(engine.apply(tls)).rejects.toThrow(/local certificate authority cannot be used/);
+    const url = engine.listeners()[0]!.url;
+    expect(url).toMatch(/^http:/);
+    expect((await fetch(`${url}/x`)).status).toBe(200);
   });
 });

@@ -23,8 +23,11 @@ export function parseConfig(config: Omit<RoutingConfigInput, 'version'>) {
 
 export async function startProxy(
   config: Omit<RoutingConfigInput, 'version'>,
+  dataDir?: string,
 ): Promise<RunningProxy> {
-  const engine = new Engine({ dataDir: await mkdtemp(join(tmpdir(), 'switchyard-test-')) });
+  const engine = new Engine({
+    dataDir: dataDir ?? (await mkdtemp(join(tmpdir(), 'switchyard-test-'))),
+  });
   await engine.apply(parseConfig(config));
   const find = (name?: string) => {
     const all = engine.listeners();

@@ -1,0 +1,135 @@
+/**
+ * `<Proxy *>` access rules → the routing file's access list. Apache 2.4 `Require` lines
+ * inside one section are alternatives (any may grant), so their addresses are joined;
+ * the Apache 2.2 `Order`/`Allow`/`Deny` forms are read where they say the same thing.
+ * Anything that is not about client addresses (users, hosts, expressions) is reported.
+ */
+import type { Findings } from './findings.js';
+import type { AccessDraft, Source } from './model.js';
+import type { Directive } from './parse.js';
+import { toCidr } from './values.js';
+
+export const EVERYONE = ['0.0.0.0/0', '::/0'];
+const LOOPBACK = ['127.0.0.0/8', '::1'];
+
+export const OPEN_PROXY_WARNING =
+  'lets every client that reaches a listener use the proxy (access.allow: 0.0.0.0/0 and ::/0). ' +
+  'The listeners still bind 127.0.0.1 (see the listener notes), so only this machine reaches ' +
+  'them until you give a listener another address';
+
+function sourceOf(d: Directive): Source {
+  return { line: d.line, text: d.text };
+}
+
+/** Reads the access directives of one `<Proxy *>` section. */
+export class AccessReader {
+  readonly #allow: string[] = [];
+  readonly #sources: Source[] = [];
+  #seen = false;
+  // Apache 2.2 forms, resolved at the end because Order decides how they combine.
+  #order: string | undefined;
+  readonly #allowFrom: string[] = [];
+  readonly #denyFrom: string[] = [];
+  readonly #findings: Findings;
+
+  constructor(findings: Findings) {
+    this.#findings = findings;
+  }
+
+  require(d: Directive): void {
+    const [kind, ...rest] = d.args;
+    const what = kind?.toLowerCase();
+    this.#sources.push(sourceOf(d));
+    if (what === 'all' && rest[0]?.toLowerCase() === 'granted') {
+      this.#grant(EVERYONE);
+      this.#findings.warn(d.line, `Require all granted ${OPEN_PROXY_WARNING}`);
+      return;
+    }
+    if (what === 'all' && rest[0]?.toLowerCase() === 'denied') {
+      this.#seen = true;
+      this.#findings.warn(
+        d.line,
+        'Require all denied: no client may use the proxy (access.allow is empty); every request gets 403',
+      );
+      return;
+    }
+    if (what === 'local') {
+      this.#grant(LOOPBACK);
+      return;
+    }
+    if (what === 'ip') {
+      this.#grant(this.#cidrs(d, rest));
+      return;
+    }
+    this.#findings.warn(
+      d.line,
+      `Require ${d.args.join(' ')}: only 'Require ip', 'Require local' and 'Require all' can be mapped to the access list (client addresses); ignored`,
+    );
+  }
+
+  order(d: Directive): void {
+    this.#order = d.args.join('').toLowerCase();
+    this.#sources.push(sourceOf(d));
+  }
+
+  allowFrom(d: Directive): void {
+    this.#sources.push(sourceOf(d));
+    this.#allowFrom.push(...d.args.slice(d.args[0]?.toLowerCase() === 'from' ? 1 : 0));
+  }
+
+  denyFrom(d: Directive): void {
+    this.#sources.push(sourceOf(d));
+    this.#denyFrom.push(...d.args.slice(d.args[0]?.toLowerCase() === 'from' ? 1 : 0));
+  }
+
+  /** The section's access list, or undefined when it had no access rules. */
+  result(section: Directive): AccessDraft | undefined {
+    this.#resolveLegacy(section);
+    if (!this.#seen) return undefined;
+    return { allow: [...new Set(this.#allow)], sources: this.#sources };
+  }
+
+  #grant(cidrs: string[]): void {
+    this.#seen = true;
+    this.#allow.push(...cidrs);
+  }
+
+  #cidrs(d: Directive, words: string[]): string[] {
+    const out: string[] = [];
+    for (const w of words) {
+      const cidr = toCidr(w);
+      if (cidr) out.push(cidr);
+      else this.#findings.warn(d.line, `'${w}' is not an IP address or network; left out`);
+    }
+    return out;
+  }
+
+  #resolveLegacy(section: Directive): void {
+    if (this.#allowFrom.length === 0 && this.#denyFrom.length === 0) return;
+    const allowAll = this.#allowFrom.some((w) => w.toLowerCase() === 'all');
+    const denyAll = this.#denyFrom.some((w) => w.toLowerCase() === 'all');
+    const denySome = this.#denyFrom.length > 0 && !denyAll;
+    if (denySome) {
+      this.#findings.warn(
+        section.line,
+        `Deny from ${this.#denyFrom.join(' ')}: the access list can only allow addresses, not deny some; ignored`,
+      );
+    }
+    if (denyAll && this.#order === 'allow,deny') {
+      this.#seen = true;
+      this.#findings.warn(
+        section.line,
+        'Order allow,deny with Deny from all refuses every client: access.allow is empty',
+      );
+      return;
+    }
+    if (allowAll) {
+      this.#grant(EVERYONE);
+      this.#findings.warn(section.line, `Allow from all ${OPEN_PROXY_WARNING}`);
+      return;
+    }
+    // Deny from all + Allow from addresses (Order deny,allow): just those addresses.
+    const addresses = this.#allowFrom.filter((w) => w.toLowerCase() !== 'all');
+    this.#grant(this.#cidrs(section, addresses));
+  }
+}

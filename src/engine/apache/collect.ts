@@ -1,0 +1,480 @@
+/**
+ * Walks the parsed Apache tree and reads the proxy subset into an ApacheModel, in file
+ * order (which is what Apache's own merging follows). Every directive is either read,
+ * or reported with its line and the reason it is left out: an import that silently
+ * dropped a line would run something other than what the user wrote.
+ */
+import { AccessReader } from './access.js';
+import type { Findings } from './findings.js';
+import { readHeaderDirective } from './headers.js';
+import {
+  newScope,
+  type AccessDraft,
+  type ApacheModel,
+  type BalancerDraft,
+  type LocationBlock,
+  type Scope,
+  type Source,
+} from './model.js';
+import { Modules } from './modules.js';
+import { flatten, type Directive } from './parse.js';
+import { IGNORED, SILENT } from './unsupported.js';
+import { hostOfServerName, keyValues, onOff, seconds, vhostAddress } from './values.js';
+
+type Place = 'server' | 'vhost' | 'location' | 'proxy-all' | 'proxy-balancer';
+
+interface Ctx {
+  place: Place;
+  scope: Scope;
+  location?: LocationBlock;
+  balancer?: BalancerDraft;
+  access?: AccessReader;
+  /** Require lines of a Location, judged when the Location ends (balancer-manager or not). */
+  requires?: Directive[];
+}
+
+const PLACE_NAME: Record<Place, string> = {
+  server: 'the main server',
+  vhost: '<VirtualHost>',
+  location: '<Location>',
+  'proxy-all': '<Proxy *>',
+  'proxy-balancer': '<Proxy balancer://…>',
+};
+
+export interface Collected {
+  model: ApacheModel;
+  /** Every `<Proxy *>` section's access rules; to-routing joins them. */
+  accessSections: AccessDraft[];
+}
+
+function sourceOf(d: Directive): Source {
+  return { line: d.line, text: d.text };
+}
+
+function summary(d: Directive): string {
+  const inner = flatten(d.children ?? []);
+  if (inner.length === 0) return '';
+  const names = [...new Set(inner.map((i) => i.name))].slice(0, 6).join(', ');
+  const lines = d.endLine ? `lines ${d.line + 1}-${d.endLine - 1}` : `after line ${d.line}`;
+  return ` and the ${inner.length} directive${inner.length > 1 ? 's' : ''} in it (${names}; ${lines})`;
+}
+
+export class Collector {
+  readonly #findings: Findings;
+  readonly #modules = new Modules();
+  readonly model: ApacheModel;
+  readonly accessSections: AccessDraft[] = [];
+
+  constructor(findings: Findings) {
+    this.#findings = findings;
+    this.model = {
+      main: newScope('server', -1, { line: 0, text: '(main server)' }),
+      vhosts: [],
+      listens: [],
+      balancers: new Map(),
+    };
+  }
+
+  collect(directives: readonly Directive[]): Collected {
+    this.#walk(directives, { place: 'server', scope: this.model.main });
+    return { model: this.model, accessSections: this.accessSections };
+  }
+
+  #warn(d: Directive, message: string): void {
+    this.#findings.warn(d.line, message);
+  }
+
+  #misplaced(d: Directive, ctx: Ctx): void {
+    this.#warn(
+      d,
+      `${d.name} is not allowed in ${PLACE_NAME[ctx.place]} (Apache would refuse it); ignored`,
+    );
+  }
+
+  #walk(directives: readonly Directive[], ctx: Ctx): void {
+    for (const d of directives) {
+      if (d.trailingComment !== undefined) {
+        this.#warn(
+          d,
+          `'${d.trailingComment}' follows a directive on the same line: Apache has no end-of-line comments and would read it as more arguments (httpd refuses this line); read here as a comment`,
+        );
+      }
+      if (d.children) this.#section(d, ctx);
+      else this.#directive(d, ctx);
+    }
+  }
+
+  #skipSection(d: Directive, why: string): void {
+    this.#warn(d, `<${d.name}${d.args.length ? ` ${d.args.join(' ')}` : ''}>${summary(d)}: ${why}`);
+  }
+
+  #section(d: Directive, ctx: Ctx): void {
+    const children = d.children ?? [];
+    switch (d.key) {
+      case 'ifmodule': {
+        const arg = d.args[0] ?? '';
+        if (this.#modules.test(arg)) this.#walk(children, ctx);
+        else if (children.length > 0)
+          this.#skipSection(
+            d,
+            `skipped, as Apache would: module ${arg.replace(/^!/, '')} is ${arg.startsWith('!') ? 'present' : 'not loaded'}`,
+          );
+        return;
+      }
+      case 'ifdefine': {
+        // No -D parameters exist here, so only negated tests hold.
+        if ((d.args[0] ?? '').startsWith('!')) this.#walk(children, ctx);
+        else if (children.length > 0)
+          this.#skipSection(d, `skipped: ${d.args[0] ?? ''} is not defined (no httpd -D)`);
+        return;
+      }
+      case 'virtualhost':
+        if (ctx.place !== 'server') return this.#misplaced(d, ctx);
+        return this.#virtualHost(d);
+      case 'location':
+        if (ctx.place !== 'server' && ctx.place !== 'vhost') return this.#misplaced(d, ctx);
+        return this.#location(d, ctx);
+      case 'proxy':
+        if (ctx.place !== 'server' && ctx.place !== 'vhost') return this.#misplaced(d, ctx);
+        return this.#proxy(d, ctx);
+      case 'requireany':
+        if (ctx.place === 'proxy-all' || ctx.place === 'location') return this.#walk(children, ctx);
+        return this.#skipSection(d, 'not supported here; ignored');
+      default: {
+        const what =
+          d.key === 'locationmatch' || d.key === 'proxymatch'
+            ? 'regular-expression sections are not supported (routes match path prefixes); ignored'
+            : d.key === 'directory' || d.key === 'files' || d.key.endsWith('match')
+              ? 'Switchyard serves no files of its own; ignored'
+              : 'not supported by the Apache import; ignored';
+        this.#skipSection(d, what);
+      }
+    }
+  }
+
+  #virtualHost(d: Directive): void {
+    const scope = newScope('vhost', this.model.vhosts.length, sourceOf(d));
+    scope.addresses = d.args.map(vhostAddress);
+    if (scope.addresses.length === 0) scope.addresses.push({ host: '*' });
+    this.model.vhosts.push(scope);
+    this.#walk(d.children ?? [], { place: 'vhost', scope });
+  }
+
+  #location(d: Directive, ctx: Ctx): void {
+    const path = d.args[0];
+    if (path === undefined || d.args.length > 1 || !path.startsWith('/')) {
+      this.#skipSection(
+        d,
+        d.args[0] === '~'
+          ? 'regular-expression sections are not supported (routes match path prefixes); ignored'
+          : 'needs one path such as /app; ignored',
+      );
+      return;
+    }
+    const location: LocationBlock = {
+      path,
+      source: sourceOf(d),
+      reverses: [],
+      cookies: [],
+      headers: [],
+      balancerManager: false,
+    };
+    const inner: Ctx = { place: 'location', scope: ctx.scope, location, requires: [] };
+    this.#walk(d.children ?? [], inner);
+    ctx.scope.locations.push(location);
+    for (const r of inner.requires ?? []) {
+      if (location.balancerManager) continue;
+      this.#warn(
+        r,
+        `${r.name} ${r.args.join(' ')} in <Location ${path}>: the routing file has one access list for the whole proxy (access.allow), not one per path; ignored`,
+      );
+    }
+  }
+
+  #proxy(d: Directive, ctx: Ctx): void {
+    const target = d.args[0] ?? '';
+    if (target === '*' && d.args.length === 1) {
+      const access = new AccessReader(this.#findings);
+      this.#walk(d.children ?? [], { place: 'proxy-all', scope: ctx.scope, access });
+      const result = access.result(d);
+      if (result) this.accessSections.push(result);
+      return;
+    }
+    const balancer = /^balancer:\/\/([^/]+)\/?$/i.exec(target);
+    if (balancer && d.args.length === 1) {
+      const draft = this.#balancer(balancer[1] as string, d, ctx.scope);
+      this.#walk(d.children ?? [], { place: 'proxy-balancer', scope: ctx.scope, balancer: draft });
+      return;
+    }
+    this.#skipSection(
+      d,
+      '<Proxy> sections for one backend URL are not supported (only <Proxy *> and <Proxy balancer://NAME>); ignored',
+    );
+  }
+
+  #balancer(name: string, d: Directive, scope: Scope): BalancerDraft {
+    const key = name.toLowerCase();
+    let draft = this.model.balancers.get(key);
+    if (!draft) {
+      draft = { name, source: sourceOf(d), members: [], params: [], scopes: new Set() };
+      this.model.balancers.set(key, draft);
+    } else if (!draft.scopes.has(scope.index)) {
+      this.#warn(
+        d,
+        `balancer://${name} is also defined on line ${draft.source.line} in another virtual host; the routing file has one balancer per name, so their members are joined`,
+      );
+    }
+    draft.scopes.add(scope.index);
+    return draft;
+  }
+
+  #directive(d: Directive, ctx: Ctx): void {
+    const { scope } = ctx;
+    const at = ctx.place;
+    const serverish = at === 'server' || at === 'vhost';
+    const routeish = serverish || at === 'location';
+    switch (d.key) {
+      case 'loadmodule':
+        if (d.args[0]) this.#modules.load(d.args[0]);
+        return;
+      case 'listen':
+        return at === 'server' ? this.#listen(d) : this.#misplaced(d, ctx);
+      case 'servername':
+        if (!serverish) return this.#misplaced(d, ctx);
+        if (d.args[0]) scope.serverName = hostOfServerName(d.args[0]);
+        return;
+      case 'serveralias':
+        if (at !== 'vhost') return this.#misplaced(d, ctx);
+        scope.aliases.push(...d.args.map(hostOfServerName));
+        return;
+      case 'timeout':
+      case 'proxytimeout': {
+        if (!serverish) return this.#misplaced(d, ctx);
+        const secs = seconds(d.args[0]);
+        if (secs === undefined)
+          return this.#warn(d, `${d.name} needs a number of seconds; ignored`);
+        if (d.key === 'timeout') scope.timeout = secs;
+        else scope.proxyTimeout = secs;
+        return;
+      }
+      case 'proxyrequests':
+        if (!serverish) return this.#misplaced(d, ctx);
+        if (onOff(d.args[0]) === true) {
+          this.#findings.error(
+            d.line,
+            'ProxyRequests On makes Apache a forward (open) proxy for any site. Switchyard is only ever a reverse proxy: remove this line or write ProxyRequests Off',
+          );
+        }
+        return;
+      case 'proxypreservehost': {
+        if (!routeish) return this.#misplaced(d, ctx);
+        const on = onOff(d.args[0]);
+        if (on === undefined) return this.#warn(d, 'ProxyPreserveHost needs On or Off; ignored');
+        const holder = ctx.location ?? scope;
+        holder.preserveHost = on;
+        holder.preserveHostSource = sourceOf(d);
+        return;
+      }
+      case 'proxypass':
+        return routeish ? this.#proxyPass(d, ctx) : this.#misplaced(d, ctx);
+      case 'proxypassreverse':
+        return routeish ? this.#proxyPassReverse(d, ctx) : this.#misplaced(d, ctx);
+      case 'proxypassreversecookiedomain':
+      case 'proxypassreversecookiepath':
+        return routeish ? this.#cookieRule(d, ctx) : this.#misplaced(d, ctx);
+      case 'requestheader':
+      case 'header': {
+        if (!routeish) return this.#misplaced(d, ctx);
+        const rules = readHeaderDirective(d, this.#findings);
+        (ctx.location ?? scope).headers.push(...rules);
+        return;
+      }
+      case 'sslengine':
+        if (!serverish) return this.#misplaced(d, ctx);
+        scope.tls = onOff(d.args[0]) === true;
+        return;
+      case 'proxyvia': {
+        const v = d.args[0]?.toLowerCase();
+        if (v !== 'on' && v !== 'full')
+          this.#warn(
+            d,
+            `ProxyVia ${d.args[0] ?? ''}: Switchyard always adds Via (it is how it detects routing loops)`,
+          );
+        return;
+      }
+      case 'proxyaddheaders':
+        if (onOff(d.args[0]) === false)
+          this.#warn(
+            d,
+            'ProxyAddHeaders Off: Switchyard always sends X-Forwarded-For, -Host, -Proto and -Server',
+          );
+        return;
+      case 'sethandler':
+        if (at !== 'location' || !ctx.location) return this.#misplaced(d, ctx);
+        if (d.args[0]?.toLowerCase() === 'balancer-manager') {
+          ctx.location.balancerManager = true;
+          this.#warn(
+            d,
+            `SetHandler balancer-manager: Switchyard's balancer manager is the Balancers view of the app (and of the headless UI, reachable from this machine only with its access token), so ${ctx.location.path} is not served as a page and its Require lines are not needed. A route that covers ${ctx.location.path} forwards it like any other path`,
+          );
+        } else {
+          this.#warn(
+            d,
+            `SetHandler ${d.args[0] ?? ''}: Switchyard serves no content of its own; ignored`,
+          );
+        }
+        return;
+      case 'require':
+        if (ctx.access) return ctx.access.require(d);
+        if (ctx.requires) return void ctx.requires.push(d);
+        if (at === 'proxy-balancer')
+          return this.#warn(
+            d,
+            `Require in <Proxy balancer://${ctx.balancer?.name ?? ''}>: the routing file has one access list for the whole proxy; ignored`,
+          );
+        return this.#misplaced(d, ctx);
+      case 'order':
+        if (ctx.access) return ctx.access.order(d);
+        return this.#legacyAccess(d, ctx);
+      case 'allow':
+        if (ctx.access) return ctx.access.allowFrom(d);
+        return this.#legacyAccess(d, ctx);
+      case 'deny':
+        if (ctx.access) return ctx.access.denyFrom(d);
+        return this.#legacyAccess(d, ctx);
+      case 'balancermember':
+        return this.#balancerMember(d, ctx);
+      case 'proxyset':
+        return this.#proxySet(d, ctx);
+    }
+    if (SILENT.has(d.key)) return;
+    const reason = IGNORED[d.key];
+    this.#warn(d, `${d.name}: ${reason ?? 'not supported by the Apache import'}; ignored`);
+  }
+
+  #legacyAccess(d: Directive, ctx: Ctx): void {
+    if (ctx.requires) return void ctx.requires.push(d);
+    this.#misplaced(d, ctx);
+  }
+
+  #listen(d: Directive): void {
+    const [where = '', protocol] = d.args;
+    const addr = vhostAddress(where);
+    const port = /^\d+$/.test(where) ? Number(where) : addr.port;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port > 65535) {
+      this.#warn(d, `Listen ${where}: needs a port such as 8080 or 127.0.0.1:8080; ignored`);
+      return;
+    }
+    const rule = {
+      port,
+      https: protocol?.toLowerCase() === 'https',
+      source: sourceOf(d),
+      ...(/^\d+$/.test(where) ? {} : { address: addr.host }),
+    };
+    this.model.listens.push(rule);
+  }
+
+  #proxyPass(d: Directive, ctx: Ctx): void {
+    const inLocation = ctx.location !== undefined;
+    const args = [...d.args];
+    if (inLocation && args.length >= 2 && args[0]?.startsWith('/') && !args[1]?.includes('=')) {
+      this.#warn(
+        d,
+        `ProxyPass inside <Location> takes no path (the Location's path is used); ignored`,
+      );
+      return;
+    }
+    const path = inLocation ? ctx.location?.path : args.shift();
+    const target = args.shift();
+    if (path === undefined || target === undefined) {
+      this.#warn(d, 'ProxyPass needs a path and a backend URL (or !); ignored');
+      return;
+    }
+    const { params, flags } = keyValues(args);
+    for (const flag of flags) {
+      this.#warn(d, `ProxyPass flag '${flag}' is not supported; ignored`);
+    }
+    const rule = {
+      path,
+      params,
+      source: sourceOf(d),
+      ...(target === '!' ? {} : { target }),
+      ...(ctx.location ? { location: ctx.location } : {}),
+    };
+    if (ctx.location) ctx.location.pass = rule;
+    else ctx.scope.passes.push(rule);
+  }
+
+  #proxyPassReverse(d: Directive, ctx: Ctx): void {
+    const args = d.args.filter((a) => a.toLowerCase() !== 'interpolate');
+    const path = ctx.location ? ctx.location.path : args.shift();
+    const url = args.shift();
+    if (path === undefined || url === undefined) {
+      this.#warn(d, 'ProxyPassReverse needs a path and a backend URL; ignored');
+      return;
+    }
+    (ctx.location ?? ctx.scope).reverses.push({ path, url, source: sourceOf(d), used: false });
+  }
+
+  #cookieRule(d: Directive, ctx: Ctx): void {
+    const [internal, pub] = d.args;
+    if (internal === undefined || pub === undefined) {
+      this.#warn(d, `${d.name} needs an internal and a public value; ignored`);
+      return;
+    }
+    const kind = d.key.endsWith('domain') ? 'domain' : 'path';
+    (ctx.location ?? ctx.scope).cookies.push({
+      kind,
+      internal,
+      public: pub,
+      source: sourceOf(d),
+    });
+  }
+
+  #balancerMember(d: Directive, ctx: Ctx): void {
+    const args = [...d.args];
+    let draft = ctx.balancer;
+    if (!draft) {
+      const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
+      if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
+        this.#warn(
+          d,
+          'BalancerMember belongs in <Proxy balancer://NAME> or names its balancer first; ignored',
+        );
+        return;
+      }
+      args.shift();
+      draft = this.#balancer(named[1] as string, d, ctx.scope);
+    }
+    const url = args.shift();
+    if (url === undefined) {
+      this.#warn(d, 'BalancerMember needs a backend URL; ignored');
+      return;
+    }
+    const { params, flags } = keyValues(args);
+    for (const flag of flags)
+      this.#warn(d, `BalancerMember: '${flag}' is not a key=value parameter; ignored`);
+    draft.members.push({ url, params, source: sourceOf(d) });
+  }
+
+  #proxySet(d: Directive, ctx: Ctx): void {
+    const args = [...d.args];
+    let draft = ctx.balancer;
+    if (!draft) {
+      const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
+      if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
+        this.#warn(
+          d,
+          'ProxySet is read for balancers only (inside <Proxy balancer://NAME> or as ProxySet balancer://NAME …); ignored',
+        );
+        return;
+      }
+      args.shift();
+      draft = this.#balancer(named[1] as string, d, ctx.scope);
+    }
+    const { params, flags } = keyValues(args);
+    for (const flag of flags)
+      this.#warn(d, `ProxySet: '${flag}' is not a key=value parameter; ignored`);
+    for (const [key, value] of params) draft.params.push({ key, value, source: sourceOf(d) });
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The exchange recorder: the traffic log behind the inspector (SPEC §4). Each exchange is
+ * one Recording, filled in as the exchange progresses (route, member and why, timings,
+ * headers, bodies up to a cap, WebSocket frames) and kept in a ring buffer bounded by
+ * count and by bytes, so memory never grows without bound. Pausing stops new recordings;
+ * exchanges already being recorded finish.
+ *
+ * Summaries are emitted twice per exchange — when it starts and when it ends — never per
+ * chunk; the bridges batch them for the UI, and details and bodies are fetched on demand.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type {
+  BodyInfo,
+  BodySide,
+  ExchangeDetail,
+  ExchangeOutcome,
+  ExchangeSummary,
+  FrameRecord,
+  HeaderPairs,
+} from '../../shared/exchange.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface CaptureLimits {
+  /** Exchanges kept. */
+  maxEntries: number;
+  /** Bytes kept: bodies, headers and frame previews together. */
+  maxBytes: number;
+  /** Body bytes kept per request and per response; the rest is counted. */
+  bodyCapBytes: number;
+  /** WebSocket frames kept per exchange; the rest is counted. */
+  frameCap: number;
+  /** Payload bytes kept per frame. */
+  framePreviewBytes: number;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
+  maxEntries: 5_000,
+  maxBytes: 100 * 1024 * 1024,
+  bodyCapBytes: 1024 * 1024,
+  frameCap: 1_000,
+  framePreviewBytes: 64,
+};
+
+export interface RecorderEvents {
+  /** An exchange started (outcome `pending`) or ended. */
+  exchange: [ExchangeSummary];
+}
+
+export interface ExchangeStart {
+  listener: string;
+  client: string;
+  method: string;
+  url: string;
+  host: string;
+  secure: boolean;
+  httpVersion: string;
+  rawHeaders: readonly string[];
+  websocket: boolean;
+}
+
+class CapturedBody {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  captured = 0;
+
+  add(chunk: Buffer, cap: number): number {
+    this.size += chunk.length;
+    const room = cap - this.captured;
+    if (room <= 0) return 0;
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.chunks.push(kept);
+    this.captured += kept.length;
+    return kept.length;
+  }
+
+  info(contentType: string | undefined): BodyInfo {
+    return {
+      size: this.size,
+      captured: this.captured,
+      truncated: this.size > this.captured,
+      ...(contentType === undefined ? {} : { contentType }),
+    };
+  }
+}
+
+function pairs(rawHeaders: readonly string[]): HeaderPairs {
+  const out: HeaderPairs = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) out.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
+  return out;
+}
+
+function outgoingPairs(headers: OutgoingHttpHeaders | IncomingHttpHeaders): HeaderPairs {
+  const out: HeaderPairs = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push([name, String(v)]);
+    else out.push([name, String(value)]);
+  }
+  return out;
+}
+
+function headerValue(headers: HeaderPairs, name: string): string | undefined {
+  return headers.find(([n]) => n.toLowerCase() === name)?.[1];
+}
+
+/** One exchange being recorded; every method is cheap and safe to call after the end. */
+export class Recording {
+  readonly id: number;
+  readonly summary: ExchangeSummary;
+  readonly requestHeaders: HeaderPairs;
+  responseHeaders: HeaderPairs = [];
+  readonly httpVersion: string;
+  readonly requestBody = new CapturedBody();
+  readonly responseBody = new CapturedBody();
+  frames: FrameRecord[] | undefined;
+  framesDropped = 0;
+  /** Bytes this recording holds, as the ring buffer accounts them. */
+  bytes: number;
+  readonly #t0 = performance.now();
+  readonly #recorder: Recorder;
+  #ended = false;
+
+  constructor(id: number, start: ExchangeStart, recorder: Recorder) {
+    this.#recorder = recorder;
+    this.id = id;
+    this.requestHeaders = pairs(start.rawHeaders);
+    this.httpVersion = start.httpVersion;
+    this.bytes = 256 + start.url.length + start.rawHeaders.reduce((n, h) => n + h.length, 0);
+    this.summary = {
+      id,
+      startedAt: Date.now(),
+      listener: start.listener,
+      client: start.client,
+      method: start.method,
+      url: start.url,
+      host: start.host,
+      secure: start.secure,
+      attempts: 0,
+      status: 0,
+      outcome: 'pending',
+      timings: {},
+      requestBytes: 0,
+      responseBytes: 0,
+      ...(start.websocket
+        ? { websocket: { open: false, framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0 } }
+        : {}),
+    };
+    if (start.websocket) this.frames = [];
+  }
+
+  #elapsed(): number {
+    return Math.round((performance.now() - this.#t0) * 100) / 100;
+  }
+
+  route(name: string): void {
+    this.summary.route = name;
+  }
+
+  /** A backend was chosen for an attempt (again after a failover). */
+  attempt(member: string, why?: string): void {
+    this.summary.member = member;
+    if (why !== undefined) this.summary.why = why;
+    this.summary.attempts++;
+  }
+
+  upstreamConnected(): void {
+    this.summary.timings.upstreamConnected ??= this.#elapsed();
+  }
+
+  response(status: number, headers: OutgoingHttpHeaders): void {
+    this.summary.timings.firstByte ??= this.#elapsed();
+    this.summary.status = status;
+    this.responseHeaders = outgoingPairs(headers);
+  }
+
+  requestData(chunk: Buffer): void {
+    this.summary.requestBytes += chunk.length;
+    this.#grow(this.requestBody.add(chunk, this.#recorder.limits.bodyCapBytes));
+  }
+
+  responseData(chunk: Buffer): void {
+    this.summary.responseBytes += chunk.length;
+    this.#grow(this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes));
+  }
+
+  tunnelOpen(): void {
+    if (this.summary.websocket) this.summary.websocket.open = true;
+  }
+
+  frame(direction: 'up' | 'down', opcode: number, size: number, preview: Buffer): void {
+    const ws = this.summary.websocket;
+    if (!ws || !this.frames) return;
+    if (direction === 'up') {
+      ws.framesUp++;
+      ws.bytesUp += size;
+    } else {
+      ws.framesDown++;
+      ws.bytesDown += size;
+    }
+    if (this.frames.length >= this.#recorder.limits.frameCap) {
+      this.framesDropped++;
+      return;
+    }
+    const record = {
+      at: this.#elapsed(),
+      direction,
+      opcode,
+      size,
+      preview: preview.toString('base64'),
+    };
+    this.frames.push(record);
+    this.#grow(64 + record.preview.length);
+  }
+
+  /** Switchyard answered with its own error page, or the exchange failed: say what. */
+  fail(message: string): void {
+    this.summary.error = message;
+  }
+
+  end(outcome: Exclude<ExchangeOutcome, 'pending'>, status?: number): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (status !== undefined && this.summary.status === 0) this.summary.status = status;
+    if (this.summary.websocket) this.summary.websocket.open = false;
+    this.summary.outcome =
+      this.summary.error !== undefined && outcome === 'completed' ? 'errored' : outcome;
+    this.summary.timings.done = this.#elapsed();
+    this.#recorder.ended(this);
+  }
+
+  #grow(bytes: number): void {
+    if (bytes <= 0) return;
+    this.bytes += bytes;
+    this.#recorder.grew(this);
+  }
+
+  detail(): ExchangeDetail {
+    const contentType = (headers: HeaderPairs) => headerValue(headers, 'content-type');
+    return {
+      ...this.summary,
+      timings: { ...this.summary.timings },
+      ...(this.summary.websocket ? { websocket: { ...this.summary.websocket } } : {}),
+      requestHeaders: this.requestHeaders,
+      responseHeaders: this.responseHeaders,
+      httpVersion: this.httpVersion,
+      requestBody: this.requestBody.info(contentType(this.requestHeaders)),
+      responseBody: this.responseBody.info(contentType(this.responseHeaders)),
+      ...(this.frames ? { frames: [...this.frames], framesDropped: this.framesDropped } : {}),
+    };
+  }
+
+  body(side: BodySide): Buffer {
+    return Buffer.concat((side === 'request' ? this.requestBody : this.responseBody).chunks);
+  }
+}
+
+export class Recorder {
+  readonly events = new EventEmitter<RecorderEvents>();
+  readonly limits: CaptureLimits;
+  #paused = false;
+  #nextId = 1;
+  readonly #ring: RingBuffer<Recording>;
+
+  constructor(limits: Partial<CaptureLimits> = {}) {
+    this.limits = { ...DEFAULT_CAPTURE_LIMITS, ...limits };
+    this.#ring = new RingBuffer<Recording>({
+      maxEntries: this.limits.maxEntries,
+      maxBytes: this.limits.maxBytes,
+      sizeOf: (r: Recording) => r.bytes,
+    });
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+  }
+
+  /** A new recording, or undefined while capture is paused. */
+  begin(start: ExchangeStart): Recording | undefined {
+    if (this.#paused) return undefined;
+    const recording = new Recording(this.#nextId++, start, this);
+    this.#ring.push(recording);
+    this.events.emit('exchange', recording.summary);
+    return recording;
+  }
+
+  /** Called by a recording whose captured bytes grew. */
+  grew(recording: Recording): void {
+    this.#ring.resize(recording);
+  }
+
+  ended(recording: Recording): void {
+    this.events.emit('exchange', recording.summary);
+  }
+
+  /** Summaries, newest last. */
+  list(): ExchangeSummary[] {
+    return [...this.#ring.values()].map((r) => r.summary);
+  }
+
+  get(id: number): Recording | undefined {
+    return this.#ring.get(id);
+  }
+
+  clear(): void {
+    this.#ring.clear();
+  }
+
+  /** Memory held by the log, for status displays and the capture benchmark. */
+  stats(): { entries: number; bytes: number } {
+    return { entries: this.#ring.size, bytes: this.#ring.bytes };
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Routing file → nginx (open-source nginx, 1.18 or newer): a complete nginx.conf.
+ *
+ * nginx picks the longest matching prefix location, not the first route; the plan has
+ * already dropped the path units an earlier route covers, and after that both rules pick
+ * the same route. Each route unit is an exact (`location = /app`) or prefix
+ * (`location /app/`) location. Sticky sessions, which open-source nginx lacks, are built
+ * from maps: the route id found in the URL or the cookie selects a one-member upstream
+ * whose other members are backups (or absent when failover is off).
+ */
+import type { BalancerConfig } from '../../shared/config.js';
+import { parseDuration } from '../../shared/duration.js';
+import { prefixBase } from '../paths.js';
+import {
+  allowsEveryone,
+  escapeRegex,
+  hasCatchAll,
+  seconds,
+  type Backend,
+  type ExportPlan,
+  type ListenerPlan,
+  type RoutePlan,
+  type SitePlan,
+  type Unit,
+} from './plan.js';
+import { ConfigWriter, quote } from './writer.js';
+
+function stickyVar(b: BalancerConfig): string {
+  return `$sy_${b.name.replace(/[^A-Za-z0-9_]/g, '_')}_upstream`;
+}
+
+function memberUpstream(b: BalancerConfig, route: string): string {
+  return `${b.name}_route_${route}`;
+}
+
+function serverLine(url: string, extra: string[]): string {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return `server ${u.hostname}:${port}${extra.length > 0 ? ` ${extra.join(' ')}` : ''};`;
+}
+
+function writeUpstreams(w: ConfigWriter, b: BalancerConfig): void {
+  const failTimeout = seconds(parseDuration(b.retry) ?? 60_000);
+  const passive = [`max_fails=1`, `fail_timeout=${failTimeout}s`];
+  w.comment(`balancer ${b.name} (${b.method})`);
+  if (b.method === 'bytraffic') {
+    w.comment('bytraffic has no nginx equivalent; weighted round robin is the nearest.');
+  }
+  if (b.healthCheck) {
+    w.comment(
+      `healthCheck ${b.healthCheck.path}: open-source nginx has no active health checks; members in\nerror are skipped for fail_timeout after a failed request instead.`,
+    );
+  }
+  const paths = new Set(b.members.map((m) => new URL(m.url).pathname));
+  if (paths.size > 1)
+    w.comment(
+      'Members have different paths; nginx upstreams have none, so the first member’s is used.',
+    );
+  w.open(`upstream ${b.name} {`);
+  if (b.method === 'bybusyness') w.line('least_conn;');
+  for (const m of b.members) {
+    const state = m.state === 'standby' ? ['backup'] : m.state === 'enabled' ? [] : ['down'];
+    w.line(serverLine(m.url, [`weight=${m.loadFactor}`, ...passive, ...state]));
+  }
+  w.line('keepalive 16;');
+  w.close('}');
+  if (b.stickySession === undefined) return;
+  for (const m of b.members) {
+    if (m.route === undefined) continue;
+    // The member a session is stuck to first; the others only if it fails (failover).
+    // A draining member still takes its sessions; a disabled one takes none.
+    w.open(`upstream ${memberUpstream(b, m.route)} {`);
+    w.line(serverLine(m.url, [...passive, ...(m.state === 'disabled' ? ['down'] : [])]));
+    if (b.failover) {
+      for (const o of b.members) {
+        if (o === m || o.state === 'disabled') continue;
+        w.line(serverLine(o.url, [...passive, 'backup']));
+      }
+    }
+    w.line('keepalive 16;');
+    w.close('}');
+  }
+}
+
+function writeStickyMaps(w: ConfigWriter, b: BalancerConfig): void {
+  const name = b.stickySession;
+  if (name === undefined) return;
+  const id = b.name.replace(/[^A-Za-z0-9_]/g, '_');
+  const param = escapeRegex(name);
+  w.comment(
+    `Sticky sessions for ${b.name}: the route after the '.' of ${name}, from the ;${name.toLowerCase()}= path\nparameter, then the ${name.toLowerCase()} query parameter, then the cookie (Switchyard's order).`,
+  );
+  w.open(`map $request_uri $sy_${id}_url_route {`);
+  w.line('default "";');
+  w.line(`${quote(`~*^[^?]*;${param}=[^;/?.]*\\.(?<r1>[^;/?]+)`)} $r1;`);
+  w.line(`${quote(`~*[?&]${param}=[^&.]*\\.(?<r2>[^&]+)`)} $r2;`);
+  w.close('}');
+  w.open(`map $cookie_${name} $sy_${id}_cookie_route {`);
+  w.line('default "";');
+  w.line(`${quote('~^"?[^.]*\\.(?<r3>[^"]+)"?$')} $r3;`);
+  w.close('}');
+  w.open(`map "$sy_${id}_url_route:$sy_${id}_cookie_route" ${stickyVar(b)} {`);
+  w.line(`default ${b.name};`);
+  for (const m of b.members) {
+    if (m.route === undefined) continue;
+    const r = escapeRegex(m.route);
+    w.line(`${quote(`~^${r}:`)} ${memberUpstream(b, m.route)};`);
+    w.line(`${quote(`~^:${r}$`)} ${memberUpstream(b, m.route)};`);
+  }
+  w.close('}');
+}
+
+function listenLine(l: ListenerPlan, isDefault: boolean): string {
+  const a = l.listener.address;
+  const address = `${a.includes(':') ? `[${a}]` : a}:${l.listener.port}`;
+  return `listen ${address}${l.listener.tls ? ' ssl' : ''}${isDefault ? ' default_server' : ''};`;
+}
+
+function writeAccess(w: ConfigWriter, access: readonly string[]): void {
+  if (allowsEveryone(access)) return;
+  for (const a of access) w.line(`allow ${a};`);
+  w.line('deny all;');
+}
+
+/** proxy_redirect and proxy_cookie_* for ProxyPassReverse. */
+function writeReverse(w: ConfigWriter, r: RoutePlan): void {
+  if (!r.route.reverse) {
+    w.line('proxy_redirect off;');
+    return;
+  }
+  const publicBase = prefixBase(r.route.match.path);
+  const backendBase = prefixBase(r.targetPath);
+  for (const b of new Set(r.backends.map((x) => x.origin))) {
+    // Absolute URLs of the backend → the URL the client used (its own Host and scheme).
+    w.line(
+      `proxy_redirect ${quote(`~^${escapeRegex(b + backendBase)}([/?#].*)?$`)} ${quote(`$scheme://$http_host${publicBase}$1`)};`,
+    );
+  }
+  if (r.targetPath !== r.route.match.path && r.targetPath !== '/') {
+    w.line(
+      `proxy_redirect ${quote(`~^${escapeRegex(backendBase)}([/?#].*)?$`)} ${quote(`${publicBase}$1`)};`,
+    );
+  }
+  if (backendBase !== publicBase) {
+    w.line(`proxy_cookie_path ${quote(`${backendBase}/`)} ${quote(`${publicBase}/`)};`);
+  }
+  for (const hostname of new Set(r.backends.map((b) => b.hostname)))
+    w.line(`proxy_cookie_domain ${hostname} $host;`);
+}
+
+function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
+  const { route } = r;
+  const identity = unit.backend === unit.path;
+  const sticky = r.balancer?.stickySession !== undefined;
+  if (r.balancer && sticky && !identity) {
+    // With a variable upstream nginx would send proxy_pass's URI as the whole path, so
+    // the path is rewritten first and proxy_pass carries no URI.
+    if (unit.kind === 'exact') w.line(`rewrite ^ ${quote(unit.backend)} break;`);
+    else
+      w.line(
+        `rewrite ${quote(`^${escapeRegex(unit.path)}(.*)$`)} ${quote(`${unit.backend}$1`)} break;`,
+      );
+  }
+  const scheme = (r.backends[0] as Backend).scheme;
+  const upstream = r.balancer
+    ? sticky
+      ? stickyVar(r.balancer)
+      : r.balancer.name
+    : (r.backends[0] as Backend).hostport;
+  // Without a URI nginx passes the client's path untouched (encoded characters, `//`).
+  const uri = identity || sticky ? '' : unit.backend;
+  w.line(`proxy_pass ${scheme}://${upstream}${uri};`);
+  w.line('proxy_http_version 1.1;');
+  if (route.preserveHost) w.line('proxy_set_header Host $http_host;');
+  else if (r.balancer) {
+    w.comment(
+      'nginx names the upstream group here, not the member (Switchyard sends the member’s host:port).',
+    );
+    w.line('proxy_set_header Host $proxy_host;');
+  } else w.line('proxy_set_header Host $proxy_host;');
+  w.line('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+  w.line('proxy_set_header X-Forwarded-Host $http_host;');
+  w.line('proxy_set_header X-Forwarded-Proto $scheme;');
+  w.line('proxy_set_header X-Forwarded-Server $hostname;');
+  if (route.websocket) {
+    w.line('proxy_set_header Upgrade $http_upgrade;');
+    w.line('proxy_set_header Connection $sy_connection_upgrade;');
+  } else {
+    w.line('proxy_set_header Connection "";');
+  }
+  for (const [name, value] of Object.entries(route.headers.request.set))
+    w.line(`proxy_set_header ${name} ${quote(value)};`);
+  for (const name of route.headers.request.remove) w.line(`proxy_set_header ${name} "";`);
+  for (const name of route.headers.response.remove) w.line(`proxy_hide_header ${name};`);
+  for (const [name, value] of Object.entries(route.headers.response.set)) {
+    w.line(`proxy_hide_header ${name};`);
+    w.line(`add_header ${name} ${quote(value)} always;`);
+  }
+  const timeout = `${seconds(r.timeoutMs)}s`;
+  w.line(`proxy_read_timeout ${timeout};`);
+  w.line(`proxy_send_timeout ${timeout};`);
+  writeReverse(w, r);
+  if (r.balancer) {
+    if (r.balancer.maxAttempts !== undefined)
+      w.line(`proxy_next_upstream_tries ${r.balancer.maxAttempts};`);
+  }
+}
+
+function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, plan: ExportPlan): void {
+  w.line();
+  w.open('server {');
+  w.line(listenLine(l, site.host === undefined));
+  w.line(`server_name ${site.host ?? '_'};`);
+  if (site.certificate) {
+    w.comment(
+      `Certificate for ${site.certificate.name} from Switchyard's local CA (placeholder paths until it\nhas issued one; any certificate for this name works).`,
+    );
+    w.line(`ssl_certificate ${quote(site.certificate.cert)};`);
+    w.line(`ssl_certificate_key ${quote(site.certificate.key)};`);
+  }
+  w.comment('Switchyard passes // in paths through and matches routes on the path as sent.');
+  w.line('merge_slashes off;');
+  writeAccess(w, plan.access);
+  for (const r of site.routes) {
+    w.line();
+    w.comment(`route ${r.route.name} (routes[${r.index}]): ${r.route.match.path} → ${r.route.to}`);
+    if (r.units.length === 0) {
+      w.comment(`never reached: route ${r.hiddenBy?.name ?? '?'} comes first and covers it`);
+      continue;
+    }
+    for (const unit of r.units) {
+      w.open(`location ${unit.kind === 'exact' ? '= ' : ''}${unit.path} {`);
+      writeProxy(w, r, unit);
+      w.close('}');
+    }
+  }
+  if (!hasCatchAll(site)) {
+    w.line();
+    w.comment('Paths no route serves: 404, as Switchyard answers them.');
+    w.open('location / {').line('return 404;').close('}');
+  }
+  w.close('}');
+}
+
+export function exportNginx(plan: ExportPlan): string {
+  const w = new ConfigWriter('    ');
+  w.comment(
+    [
+      `nginx configuration generated by \`switchyard export nginx\` from ${plan.options.source}.`,
+      'A complete nginx.conf (nginx -c FILE). To add it to an existing nginx, copy what is inside',
+      'http { } into a file under /etc/nginx/conf.d/.',
+    ].join('\n'),
+  );
+  w.line();
+  w.open('events {').line('worker_connections 1024;').close('}');
+  w.line();
+  w.open('http {');
+  w.comment('WebSocket upgrades pass through; plain requests keep upstream connections alive.');
+  w.open('map $http_upgrade $sy_connection_upgrade {')
+    .line('default upgrade;')
+    .line("'' '';")
+    .close('}');
+  for (const b of plan.balancers) {
+    w.line();
+    writeUpstreams(w, b);
+    writeStickyMaps(w, b);
+  }
+  for (const l of plan.listeners) {
+    w.line();
+    w.comment(`listener ${l.listener.name}`);
+    for (const site of l.sites) writeSite(w, l, site, plan);
+  }
+  w.close('}');
+  return w.toString();
+}
