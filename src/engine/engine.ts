@@ -237,6 +237,11 @@ export class Engine {
     };
   }
 
+  /** Hostnames the TLS routes of the configuration in force name. */
+  tlsNames(): string[] {
+    return [...this.#tlsNames];
+  }
+
   /** balancer-manager: every balancer with its members' configuration and live stats. */
   balancers(): BalancerStatus[] {
     return [...(this.#runtime?.balancers.values() ?? [])].map((b) => ({

@@ -10,12 +10,8 @@ import { formatProblems, loadRoutingFile } from '../engine/config-file.js';
 import { CaFilesError, CertificateAuthority, caPaths } from '../engine/tls/authority.js';
 import { describePermitted } from '../engine/tls/names.js';
 import { tlsRouteNames } from '../engine/tls/route-names.js';
-import {
-  ElevationRequiredError,
-  nodeTrustHint,
-  type CaFile,
-  type TrustStore,
-} from '../engine/tls/trust-store.js';
+import { nodeTrustHint, type TrustStore } from '../engine/tls/trust-store.js';
+import { caFile, changeTrust } from '../engine/tls/trust.js';
 import { trustStoresFor } from '../engine/tls/trust-stores.js';
 import type { CliIo } from './cli.js';
 import { defaultDataDir } from './data-dir.js';
@@ -49,10 +45,6 @@ interface Context {
 
 function day(date: Date): string {
   return date.toISOString().slice(0, 10);
-}
-
-function caFile(ca: CertificateAuthority): CaFile {
-  return { path: ca.paths.cert, pem: ca.certPem };
 }
 
 async function status(ctx: Context): Promise<number> {
@@ -98,42 +90,20 @@ async function trust(ctx: Context, remove: boolean): Promise<number> {
     return 0;
   }
   const ca = await CertificateAuthority.open(dataDir);
-  const file = caFile(ca);
-  const byHand: string[] = [];
-  let unfinished = 0;
-  for (const store of await ctx.stores()) {
-    const before = await store.status(file);
-    if (before.trusted !== remove) {
-      io.out(`  ${remove ? 'not trusted' : 'already trusted'}: ${store.name}`);
-      continue;
-    }
-    try {
-      await (remove ? store.remove(file) : store.install(file));
-      const after = await store.status(file);
-      const done = after.trusted !== remove;
-      if (!done) unfinished++;
-      io.out(
-        `  ${done ? (remove ? 'removed' : 'trusted') : 'unchanged'}: ${store.name}: ${after.detail}`,
-      );
-    } catch (error) {
-      unfinished++;
-      if (error instanceof ElevationRequiredError) {
-        io.out(`  needs sudo: ${store.name}`);
-        byHand.push(...error.commands);
-      } else {
-        io.err(`  failed: ${(error as Error).message}`);
-      }
-    }
+  const { outcomes, elevated } = await changeTrust(ca, await ctx.stores(), remove);
+  for (const o of outcomes) {
+    if (o.detail.startsWith('failed')) io.err(`  ${o.detail}: ${o.store}`);
+    else io.out(`  ${o.detail}: ${o.store}`);
   }
-  if (byHand.length > 0) {
+  if (elevated.length > 0) {
     io.out(`to finish, run with administrator rights:`);
-    for (const command of byHand) io.out(`  ${command}`);
+    for (const command of elevated) io.out(`  ${command}`);
   }
   if (!remove) {
     io.out(`Node.js: ${nodeTrustHint(ca.paths.cert)}`);
     io.out('browsers that were open may need a restart to see the change');
   }
-  return unfinished === 0 ? 0 : 1;
+  return outcomes.every((o) => o.done) ? 0 : 1;
 }
 
 async function exportPem(ctx: Context, out: string | undefined): Promise<number> {

@@ -1,0 +1,404 @@
+/**
+ * The engine behind the API contract (src/shared/api.ts): every `ProxyApi` method, and
+ * the events — exchange summaries gathered into batches at most every ~50 ms, balancer
+ * statistics once a second while someone listens. The Electron IPC bridge and the
+ * WebSocket bridge host this object; the contract tests run against it directly too.
+ */
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type {
+  ApiEvent,
+  ApiParams,
+  ApiResult,
+  BalancerStatus,
+  ExchangeFilter,
+  ProxyApi,
+  ProxyEvents,
+} from '../shared/api.js';
+import { memberSchema, routingConfigSchema } from '../shared/config.js';
+import type { ExchangeSummary } from '../shared/exchange.js';
+import { toCurl } from './capture/curl.js';
+import { toHar } from './capture/har.js';
+import type { Recording } from './capture/recorder.js';
+import { formatPath, formatProblems, parseRoutingText, type ConfigProblem } from './config-file.js';
+import { renderRoutingFile, saveRoutingFile } from './config-save.js';
+import type { Engine } from './engine.js';
+import { endToEndHeaders } from './headers.js';
+import { CertificateAuthority, caPaths } from './tls/authority.js';
+import { caFile, changeTrust } from './tls/trust.js';
+import { nodeTrustHint, type TrustStore } from './tls/trust-store.js';
+import { trustStoresFor } from './tls/trust-stores.js';
+
+export interface EngineApiOptions {
+  host: 'electron' | 'headless';
+  version: string;
+  /** The routing file the configuration comes from and is saved to. */
+  configPath?: string;
+  /** Trust stores of this machine (tests pass temporary NSS databases). */
+  trustStores?: () => Promise<TrustStore[]>;
+  /** Exchange batch interval, ms. */
+  batchMs?: number;
+}
+
+type EventArgs = { [E in ApiEvent]: [ProxyEvents[E]] };
+
+/** A problem with the request to the API itself; bridges send its message to the caller. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+}
+
+function matches(s: ExchangeSummary, f: ExchangeFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.ids && !f.ids.includes(s.id)) return false;
+  if (f.methods && f.methods.length > 0 && !f.methods.includes(s.method)) return false;
+  if (
+    f.statusClasses &&
+    f.statusClasses.length > 0 &&
+    !f.statusClasses.includes(Math.floor(s.status / 100))
+  )
+    return false;
+  if (f.routes && f.routes.length > 0 && !f.routes.includes(s.route ?? '')) return false;
+  if (f.members && f.members.length > 0 && !f.members.includes(s.member ?? '')) return false;
+  if (f.text) {
+    const needle = f.text.toLowerCase();
+    const hay =
+      `${s.method} ${s.host} ${s.url} ${s.status} ${s.route ?? ''} ${s.member ?? ''}`.toLowerCase();
+    if (!hay.includes(needle)) return false;
+  }
+  return true;
+}
+
+/** A copy that later changes to the live summary do not reach (it may be mid-exchange). */
+function snapshot(s: ExchangeSummary): ExchangeSummary {
+  return {
+    ...s,
+    timings: { ...s.timings },
+    ...(s.websocket ? { websocket: { ...s.websocket } } : {}),
+  };
+}
+
+function balancerStatus(b: ReturnType<Engine['balancers']>[number]): BalancerStatus {
+  return {
+    ...b,
+    method: b.method as BalancerStatus['method'],
+    members: b.members.map((m) => ({
+      ...m,
+      // Infinity (in error until a health check passes) has no JSON form.
+      stats: {
+        ...m.stats,
+        errorUntil: Number.isFinite(m.stats.errorUntil) ? m.stats.errorUntil : null,
+      },
+    })),
+  };
+}
+
+export class EngineApi implements ProxyApi {
+  readonly events = new EventEmitter<EventArgs>();
+  readonly #engine: Engine;
+  readonly #options: EngineApiOptions;
+  readonly #pending = new Map<number, ExchangeSummary>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #unsaved = false;
+
+  constructor(engine: Engine, options: EngineApiOptions) {
+    this.#engine = engine;
+    this.#options = options;
+    engine.recorder.events.on('exchange', (summary) => this.#queue(summary));
+    engine.events.on('health', (change) => this.events.emit('health', change));
+    engine.events.on('warning', (message) => this.events.emit('warning', { message }));
+    // Statistics are polled only while a UI listens for them.
+    // (newListener/removeListener are EventEmitter's own events, outside the typed map.)
+    const emitter = this.events as EventEmitter;
+    emitter.on('newListener', (event: string) => {
+      if (event === 'balancers' && !this.#statsTimer) {
+        this.#statsTimer = setInterval(() => this.#emitBalancers(), 1_000);
+        this.#statsTimer.unref();
+      }
+    });
+    emitter.on('removeListener', (event: string) => {
+      if (event === 'balancers' && this.events.listenerCount('balancers') === 0) {
+        clearInterval(this.#statsTimer);
+        this.#statsTimer = undefined;
+      }
+    });
+  }
+
+  #queue(summary: ExchangeSummary): void {
+    this.#pending.set(summary.id, summary);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), this.#options.batchMs ?? 50);
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending.values()].map(snapshot);
+    this.#pending.clear();
+    this.events.emit('exchanges', batch);
+  }
+
+  #emitBalancers(): void {
+    this.events.emit('balancers', this.#engine.balancers().map(balancerStatus));
+  }
+
+  /** Stop timers (the engine itself is closed by its owner). */
+  close(): void {
+    clearTimeout(this.#flushTimer);
+    clearInterval(this.#statsTimer);
+    this.events.removeAllListeners();
+  }
+
+  #recording(id: number): Recording {
+    const rec = this.#engine.recorder.get(id);
+    if (!rec) throw new ApiError(`exchange ${id} is no longer in the traffic log`);
+    return rec;
+  }
+
+  async getStatus(): Promise<ApiResult<'getStatus'>> {
+    return {
+      version: this.#options.version,
+      host: this.#options.host,
+      ...(this.#options.configPath === undefined ? {} : { configPath: this.#options.configPath }),
+      unsaved: this.#unsaved,
+      listeners: this.#engine.listeners(),
+      capture: { paused: this.#engine.recorder.paused, ...this.#engine.recorder.stats() },
+    };
+  }
+
+  async getConfig(): Promise<ApiResult<'getConfig'>> {
+    const config = this.#engine.config ?? routingConfigSchema.parse({ version: 1 });
+    const path = this.#options.configPath;
+    let text: string | undefined;
+    if (path !== undefined && !this.#unsaved)
+      text = await readFile(path, 'utf8').catch(() => undefined);
+    return {
+      config,
+      text: text ?? renderRoutingFile(config),
+      ...(path === undefined ? {} : { configPath: path }),
+    };
+  }
+
+  async validateConfig(
+    ...[text]: ApiParams<'validateConfig'>
+  ): Promise<ApiResult<'validateConfig'>> {
+    const result = parseRoutingText(text, this.#options.configPath ?? 'switchyard.yaml');
+    return result.ok
+      ? { ok: true, problems: [], config: result.config }
+      : { ok: false, problems: result.problems };
+  }
+
+  async applyConfig(...[input]: ApiParams<'applyConfig'>): Promise<ApiResult<'applyConfig'>> {
+    const parsed = routingConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      const problems: ConfigProblem[] = parsed.error.issues.map((i) => ({
+        file: 'config',
+        path: formatPath(i.path),
+        message: i.message,
+      }));
+      throw new ApiError(formatProblems(problems));
+    }
+    const warnings: string[] = [];
+    const collect = (message: string): void => void warnings.push(message);
+    this.#engine.events.on('warning', collect);
+    try {
+      const listeners = await this.#engine.apply(parsed.data);
+      this.#changed('applied');
+      return { listeners, warnings };
+    } finally {
+      this.#engine.events.off('warning', collect);
+    }
+  }
+
+  #changed(reason: string): void {
+    this.#unsaved = this.#options.configPath !== undefined;
+    this.events.emit('config', { reason });
+  }
+
+  async saveConfig(): Promise<ApiResult<'saveConfig'>> {
+    const path = this.#options.configPath;
+    const config = this.#engine.config;
+    if (path === undefined || config === undefined) {
+      throw new ApiError('there is no routing file to save to (start with --config FILE)');
+    }
+    await saveRoutingFile(path, config);
+    this.#unsaved = false;
+    this.events.emit('config', { reason: 'saved' });
+    return { path };
+  }
+
+  async listBalancers(): Promise<ApiResult<'listBalancers'>> {
+    return this.#engine.balancers().map(balancerStatus);
+  }
+
+  async setMember(...[balancer, url, change]: ApiParams<'setMember'>): Promise<void> {
+    await this.#engine.setMember(balancer, url, change);
+    this.#changed(`member ${url} changed`);
+    this.#emitBalancers();
+  }
+
+  async addMember(...[balancer, member]: ApiParams<'addMember'>): Promise<void> {
+    await this.#engine.addMember(balancer, memberSchema.parse(member));
+    this.#changed(`member ${member.url} added`);
+    this.#emitBalancers();
+  }
+
+  async removeMember(...[balancer, url]: ApiParams<'removeMember'>): Promise<void> {
+    await this.#engine.removeMember(balancer, url);
+    this.#changed(`member ${url} removed`);
+    this.#emitBalancers();
+  }
+
+  async listExchanges(
+    ...[filter]: ApiParams<'listExchanges'>
+  ): Promise<ApiResult<'listExchanges'>> {
+    return this.#engine.recorder
+      .list()
+      .filter((s) => matches(s, filter))
+      .map(snapshot);
+  }
+
+  async getExchange(...[id]: ApiParams<'getExchange'>): Promise<ApiResult<'getExchange'>> {
+    return this.#engine.recorder.get(id)?.detail() ?? null;
+  }
+
+  async getExchangeBody(
+    ...[id, side]: ApiParams<'getExchangeBody'>
+  ): Promise<ApiResult<'getExchangeBody'>> {
+    return this.#engine.recorder.get(id)?.body(side).toString('base64') ?? null;
+  }
+
+  async clearExchanges(): Promise<void> {
+    this.#engine.recorder.clear();
+    this.#pending.clear();
+    this.events.emit('exchangesCleared', null);
+  }
+
+  async setCapturePaused(...[paused]: ApiParams<'setCapturePaused'>): Promise<void> {
+    this.#engine.recorder.setPaused(paused);
+  }
+
+  async exportHar(...[filter]: ApiParams<'exportHar'>): Promise<string> {
+    const sources = this.#engine.recorder
+      .list()
+      .filter((s) => matches(s, filter))
+      .map((s) => this.#recording(s.id))
+      .map((rec) => ({
+        detail: rec.detail(),
+        requestBody: rec.body('request'),
+        responseBody: rec.body('response'),
+      }));
+    return JSON.stringify(
+      toHar(sources, { name: 'Switchyard', version: this.#options.version }),
+      null,
+      2,
+    );
+  }
+
+  async exchangeAsCurl(...[id]: ApiParams<'exchangeAsCurl'>): Promise<string> {
+    const rec = this.#recording(id);
+    return toCurl(rec.detail(), rec.body('request'));
+  }
+
+  async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {
+    const rec = this.#recording(id);
+    const detail = rec.detail();
+    if (detail.websocket) throw new ApiError('WebSocket sessions cannot be replayed');
+    if (detail.requestBody.truncated) {
+      throw new ApiError(
+        `the request body was cut at ${detail.requestBody.captured} bytes; it cannot be replayed`,
+      );
+    }
+    const listener = this.#engine.listeners().find((l) => l.name === detail.listener);
+    if (!listener) throw new ApiError(`listener '${detail.listener}' is not running any more`);
+    const headers = endToEndHeaders(
+      Object.fromEntries(detail.requestHeaders.map(([k, v]) => [k.toLowerCase(), v])),
+    );
+    delete headers['content-length'];
+    const body = rec.body('request');
+    const hostname = detail.host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const options = { method: detail.method, path: detail.url, headers, agent: false as const };
+    const target = new URL(listener.url);
+    const ca = listener.tls ? (await this.#engine.certificateAuthority()).certPem : undefined;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = listener.tls
+        ? https.request(target, {
+            ...options,
+            ca,
+            servername: hostname === '' ? 'localhost' : hostname,
+          })
+        : http.request(target, options);
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body.length > 0 ? body : undefined);
+    });
+    return { status };
+  }
+
+  async #stores(): Promise<TrustStore[]> {
+    return (this.#options.trustStores ?? (() => trustStoresFor()))();
+  }
+
+  async getCaStatus(): Promise<ApiResult<'getCaStatus'>> {
+    const dataDir = this.#engine.dataDir;
+    const path = caPaths(dataDir).cert;
+    if (!(await CertificateAuthority.exists(dataDir))) {
+      return {
+        exists: false,
+        path,
+        permitted: [],
+        stores: [],
+        issued: [],
+        missingNames: [],
+        nodeHint: nodeTrustHint(path),
+      };
+    }
+    const ca = await this.#engine.certificateAuthority();
+    const file = caFile(ca);
+    const stores = await Promise.all(
+      (await this.#stores()).map(async (store) => ({
+        name: store.name,
+        scope: store.scope,
+        ...(await store.status(file)),
+        installCommands: store.installCommands(file),
+      })),
+    );
+    return {
+      exists: true,
+      path,
+      fingerprint: ca.fingerprint,
+      subject: ca.subject,
+      notBefore: ca.notBefore.getTime(),
+      notAfter: ca.notAfter.getTime(),
+      permitted: [...ca.permitted],
+      stores,
+      issued: ca.issued().map((l) => ({ ...l, notAfter: l.notAfter.getTime() })),
+      missingNames: this.#engine.config ? ca.missingNames(this.#engine.tlsNames()) : [],
+      nodeHint: nodeTrustHint(path),
+    };
+  }
+
+  async #changeTrust(remove: boolean): Promise<ApiResult<'trustCa'>> {
+    const ca = await this.#engine.certificateAuthority();
+    const { outcomes, elevated } = await changeTrust(ca, await this.#stores(), remove);
+    const ok = outcomes.every((o) => o.done);
+    const message = outcomes.map((o) => `${o.store}: ${o.detail}`).join('\n');
+    return { ok, message, commands: elevated };
+  }
+
+  trustCa(): Promise<ApiResult<'trustCa'>> {
+    return this.#changeTrust(false);
+  }
+
+  untrustCa(): Promise<ApiResult<'untrustCa'>> {
+    return this.#changeTrust(true);
+  }
+
+  async exportCaPem(): Promise<string> {
+    return (await this.#engine.certificateAuthority()).certPem;
+  }
+}

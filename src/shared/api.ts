@@ -1,0 +1,222 @@
+/**
+ * The API contract between the engine and every UI host (SPEC §4, §6; ARCHITECTURE
+ * "Contracts"): one list of methods and one of events, each with zod schemas for its
+ * payloads. `ProxyApi` and `ProxyEvents` are derived from the schemas, so the engine, the
+ * Electron IPC bridge, the preload, the WebSocket bridge and both renderer clients share
+ * one definition, and every process boundary validates with the same code.
+ */
+import { z } from 'zod';
+import { BALANCER_METHODS, MEMBER_STATES, memberSchema } from './config.js';
+import { BODY_SIDES, exchangeDetailSchema, exchangeSummarySchema } from './exchange.js';
+
+/** Routing-file data as the user writes it; the engine validates it fully. */
+const configInput = z.record(z.string(), z.unknown());
+
+export const configProblemSchema = z.object({
+  file: z.string(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  path: z.string(),
+  message: z.string(),
+});
+export type ConfigProblem = z.infer<typeof configProblemSchema>;
+
+export const listenerStatusSchema = z.object({
+  name: z.string(),
+  address: z.string(),
+  port: z.number(),
+  tls: z.boolean(),
+  url: z.string(),
+});
+
+export const engineStatusSchema = z.object({
+  version: z.string(),
+  /** `electron` or `headless`: where the engine runs. */
+  host: z.enum(['electron', 'headless']),
+  /** The routing file the config came from and saves to, if any. */
+  configPath: z.string().optional(),
+  /** Config applied differs from the file on disk. */
+  unsaved: z.boolean(),
+  listeners: z.array(listenerStatusSchema),
+  capture: z.object({ paused: z.boolean(), entries: z.number(), bytes: z.number() }),
+});
+export type EngineStatus = z.infer<typeof engineStatusSchema>;
+
+export const configViewSchema = z.object({
+  /** The configuration in force, defaults filled in. */
+  config: configInput,
+  /** YAML text of the routing file (or of the config when there is no file). */
+  text: z.string(),
+  configPath: z.string().optional(),
+});
+
+export const validationSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(configProblemSchema),
+  /** The parsed configuration when ok. */
+  config: configInput.optional(),
+});
+export type Validation = z.infer<typeof validationSchema>;
+
+export const applyResultSchema = z.object({
+  listeners: z.array(listenerStatusSchema),
+  warnings: z.array(z.string()),
+});
+
+const memberStatsSchema = z.object({
+  elected: z.number(),
+  busy: z.number(),
+  bytesOut: z.number(),
+  bytesIn: z.number(),
+  errors: z.number(),
+  health: z.enum(['unknown', 'healthy', 'unhealthy']),
+  /** Epoch ms until which the member is skipped; 0 when not in error. */
+  errorUntil: z.number().nullable(),
+  errorReason: z.string().optional(),
+  lastCheck: z.object({ at: z.number(), ok: z.boolean(), detail: z.string() }).optional(),
+  consecutivePasses: z.number(),
+  consecutiveFails: z.number(),
+});
+
+export const balancerStatusSchema = z.object({
+  name: z.string(),
+  method: z.enum(BALANCER_METHODS),
+  stickySession: z.string().optional(),
+  members: z.array(memberSchema.extend({ stats: memberStatsSchema })),
+});
+export type BalancerStatus = z.infer<typeof balancerStatusSchema>;
+
+export const memberChangeSchema = z
+  .object({
+    state: z.enum(MEMBER_STATES).optional(),
+    loadFactor: z.int().min(1).max(100).optional(),
+  })
+  .strict();
+
+export const caStoreStatusSchema = z.object({
+  name: z.string(),
+  scope: z.enum(['user', 'system']),
+  trusted: z.boolean(),
+  detail: z.string(),
+  /** What `trust` would run, for users who prefer to run it themselves. */
+  installCommands: z.array(z.array(z.string())),
+});
+
+export const caStatusSchema = z.object({
+  exists: z.boolean(),
+  path: z.string(),
+  fingerprint: z.string().optional(),
+  subject: z.string().optional(),
+  notBefore: z.number().optional(),
+  notAfter: z.number().optional(),
+  permitted: z.array(z.string()),
+  stores: z.array(caStoreStatusSchema),
+  issued: z.array(
+    z.object({ hostname: z.string(), notAfter: z.number(), fingerprint: z.string() }),
+  ),
+  /** Hosts the routing file serves over TLS that the CA does not cover. */
+  missingNames: z.array(z.string()),
+  nodeHint: z.string(),
+});
+export type CaStatus = z.infer<typeof caStatusSchema>;
+
+export const trustResultSchema = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  /** Commands that need elevation, when the host could not run them itself. */
+  commands: z.array(z.string()),
+});
+
+export const exchangeFilterSchema = z
+  .object({
+    text: z.string().optional(),
+    methods: z.array(z.string()).optional(),
+    /** 2, 3, 4, 5 for 2xx…5xx; 0 for no response. */
+    statusClasses: z.array(z.number().int().min(0).max(5)).optional(),
+    routes: z.array(z.string()).optional(),
+    members: z.array(z.string()).optional(),
+    ids: z.array(z.number().int()).optional(),
+  })
+  .strict();
+export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
+
+const id = z.number().int().positive();
+const none = z.tuple([]);
+
+/** Every method: its parameters (as a tuple) and its result. */
+export const API = {
+  getStatus: { params: none, result: engineStatusSchema },
+  getConfig: { params: none, result: configViewSchema },
+  validateConfig: { params: z.tuple([z.string()]), result: validationSchema },
+  applyConfig: { params: z.tuple([configInput]), result: applyResultSchema },
+  saveConfig: { params: none, result: z.object({ path: z.string() }) },
+  listBalancers: { params: none, result: z.array(balancerStatusSchema) },
+  setMember: { params: z.tuple([z.string(), z.string(), memberChangeSchema]), result: z.void() },
+  addMember: { params: z.tuple([z.string(), memberSchema]), result: z.void() },
+  removeMember: { params: z.tuple([z.string(), z.string()]), result: z.void() },
+  listExchanges: {
+    params: z.tuple([exchangeFilterSchema.optional()]),
+    result: z.array(exchangeSummarySchema),
+  },
+  getExchange: { params: z.tuple([id]), result: exchangeDetailSchema.nullable() },
+  /** Body bytes as base64 (bodies can be binary). */
+  getExchangeBody: { params: z.tuple([id, z.enum(BODY_SIDES)]), result: z.string().nullable() },
+  clearExchanges: { params: none, result: z.void() },
+  setCapturePaused: { params: z.tuple([z.boolean()]), result: z.void() },
+  /** HAR 1.2 JSON text of the exchanges matching the filter (all when none). */
+  exportHar: { params: z.tuple([exchangeFilterSchema.optional()]), result: z.string() },
+  exchangeAsCurl: { params: z.tuple([id]), result: z.string() },
+  /** Send the recorded request again through the listener it came in on. */
+  replayExchange: { params: z.tuple([id]), result: z.object({ status: z.number() }) },
+  getCaStatus: { params: none, result: caStatusSchema },
+  trustCa: { params: none, result: trustResultSchema },
+  untrustCa: { params: none, result: trustResultSchema },
+  exportCaPem: { params: none, result: z.string() },
+} as const satisfies Record<string, { params: z.ZodTuple; result: z.ZodType }>;
+
+export type ApiMethod = keyof typeof API;
+export const API_METHODS = Object.keys(API) as ApiMethod[];
+
+export type ApiParams<M extends ApiMethod> = z.input<(typeof API)[M]['params']>;
+export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>;
+
+/** The whole API as one interface: the engine implements it, clients call it. */
+export type ProxyApi = { [M in ApiMethod]: (...args: ApiParams<M>) => Promise<ApiResult<M>> };
+
+export const healthChangeSchema = z.object({
+  balancer: z.string(),
+  member: z.string(),
+  health: z.enum(['unknown', 'healthy', 'unhealthy']),
+  detail: z.string(),
+});
+
+/** Every event and its payload. Exchanges arrive in batches (at most every ~50 ms). */
+export const EVENTS = {
+  exchanges: z.array(exchangeSummarySchema),
+  exchangesCleared: z.null(),
+  balancers: z.array(balancerStatusSchema),
+  health: healthChangeSchema,
+  config: z.object({ reason: z.string() }),
+  warning: z.object({ message: z.string() }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type ApiEvent = keyof typeof EVENTS;
+export const API_EVENTS = Object.keys(EVENTS) as ApiEvent[];
+export type ProxyEvents = { [E in ApiEvent]: z.output<(typeof EVENTS)[E]> };
+
+/** Subscribe to one event; returns the unsubscribe function. */
+export type Subscribe = <E extends ApiEvent>(
+  event: E,
+  listener: (payload: ProxyEvents[E]) => void,
+) => () => void;
+
+/** What the renderer gets: the API plus event subscription, whatever the transport. */
+export type ProxyClient = ProxyApi & { on: Subscribe };
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(API, name);
+}
+
+export function isApiEvent(name: unknown): name is ApiEvent {
+  return typeof name === 'string' && Object.hasOwn(EVENTS, name);
+}
