@@ -1,0 +1,193 @@
+/**
+ * The API contract suite: the same tests for every host of `ProxyApi` — the engine in
+ * process and through each transport — so the UI behaves the same in Electron and in a
+ * browser. Each transport's test file calls `proxyApiContract` with its own connector.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineApi } from '../../src/engine/engine-api.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { ProxyClient, ProxyEvents } from '../../src/shared/api.js';
+import { startBackend, type Backend } from '../support/backend.js';
+import { harSchema } from '../support/har-schema.js';
+
+export type Connect = (api: EngineApi) => Promise<{ client: ProxyClient; close(): Promise<void> }>;
+
+function configFor(a: Backend, b: Backend) {
+  return {
+    version: 1,
+    listeners: [{ name: 'web', port: 0 }],
+    routes: [
+      { name: 'shop', match: { path: '/shop' }, to: 'balancer://cluster/' },
+      { name: 'app', match: { path: '/' }, to: a.url },
+    ],
+    balancers: [{ name: 'cluster', members: [{ url: a.url }, { url: b.url }] }],
+  };
+}
+
+function next<E extends keyof ProxyEvents>(
+  client: ProxyClient,
+  event: E,
+  accept: (p: ProxyEvents[E]) => boolean = () => true,
+) {
+  return new Promise<ProxyEvents[E]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event within 5 s`)), 5_000);
+    const off = client.on(event, (payload) => {
+      if (!accept(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+export function proxyApiContract(transport: string, connect: Connect): void {
+  describe(`ProxyApi contract (${transport})`, () => {
+    let a: Backend;
+    let b: Backend;
+    let engine: Engine;
+    let api: EngineApi;
+    let client: ProxyClient;
+    let close: () => Promise<void>;
+    let configPath: string;
+    let proxyUrl: string;
+
+    beforeAll(async () => {
+      a = await startBackend('a');
+      b = await startBackend('b');
+      const dir = await mkdtemp(join(tmpdir(), 'switchyard-contract-'));
+      configPath = join(dir, 'switchyard.yaml');
+      await writeFile(configPath, `# kept comment\nversion: 1\n`);
+      engine = new Engine({ dataDir: join(dir, 'data') });
+      api = new EngineApi(engine, {
+        host: 'headless',
+        version: '0.0.0-test',
+        configPath,
+        trustStores: async () => [],
+      });
+      ({ client, close } = await connect(api));
+    });
+    afterAll(async () => {
+      await close();
+      api.close();
+      await engine.close({ graceMs: 100 });
+      await a.close();
+      await b.close();
+    });
+
+    it('validates routing-file text with problems at their lines', async () => {
+      const bad = await client.validateConfig(
+        'version: 1\nlisteners:\n  - name: web\n    port: nope\n',
+      );
+      expect(bad.ok).toBe(false);
+      expect(bad.problems[0]).toMatchObject({ line: 4, path: 'listeners[0].port' });
+      const good = await client.validateConfig('version: 1\n');
+      expect(good).toMatchObject({ ok: true, problems: [] });
+    });
+
+    it('applies a configuration live and reports its listeners', async () => {
+      const result = await client.applyConfig(configFor(a, b));
+      expect(result.listeners).toHaveLength(1);
+      proxyUrl = result.listeners[0]!.url;
+      const status = await client.getStatus();
+      expect(status).toMatchObject({
+        host: 'headless',
+        version: '0.0.0-test',
+        unsaved: true,
+        configPath,
+      });
+      expect((await fetch(`${proxyUrl}/hello`)).status).toBe(200);
+    });
+
+    it('refuses an invalid configuration with a readable reason and keeps the running one', async () => {
+      await expect(
+        client.applyConfig({ version: 1, listeners: [{ name: 'web', port: 'x' }] }),
+      ).rejects.toThrow(/listeners\[0\]\.port/);
+      expect((await client.getStatus()).listeners).toHaveLength(1);
+    });
+
+    it('streams exchanges in batches and serves details and bodies on demand', async () => {
+      const batch = next(client, 'exchanges', (list) =>
+        list.some((s) => s.url === '/stream' && s.outcome === 'completed'),
+      );
+      await (await fetch(`${proxyUrl}/stream`, { method: 'POST', body: 'ping' })).text();
+      const summary = (await batch).find((s) => s.url === '/stream' && s.outcome === 'completed')!;
+      expect(summary).toMatchObject({ method: 'POST', route: 'app', status: 200 });
+      const detail = await client.getExchange(summary.id);
+      expect(detail?.requestBody).toMatchObject({ size: 4, captured: 4 });
+      expect(
+        Buffer.from((await client.getExchangeBody(summary.id, 'request'))!, 'base64').toString(),
+      ).toBe('ping');
+      const listed = await client.listExchanges({
+        text: 'stream',
+        methods: ['POST'],
+        statusClasses: [2],
+      });
+      expect(listed.map((s) => s.id)).toContain(summary.id);
+      expect(await client.listExchanges({ statusClasses: [5] })).toEqual([]);
+      expect(await client.getExchange(999_999)).toBeNull();
+    });
+
+    it('exports HAR 1.2 and cURL, and replays an exchange through the proxy', async () => {
+      await (await fetch(`${proxyUrl}/export?x=1`)).text();
+      const [exported] = await client.listExchanges({ text: '/export' });
+      const har = JSON.parse(await client.exportHar({ ids: [exported!.id] })) as unknown;
+      expect(harSchema.safeParse(har).success).toBe(true);
+      expect(await client.exchangeAsCurl(exported!.id)).toMatch(/^curl .*\/export\?x=1/);
+      const seenBefore = a.seen.length;
+      expect(await client.replayExchange(exported!.id)).toEqual({ status: 200 });
+      expect(a.seen.length).toBe(seenBefore + 1);
+      expect(a.seen.at(-1)?.url).toBe('/export?x=1');
+    });
+
+    it('pauses and clears the traffic log', async () => {
+      await client.setCapturePaused(true);
+      await (await fetch(`${proxyUrl}/unrecorded`)).text();
+      expect(await client.listExchanges({ text: 'unrecorded' })).toEqual([]);
+      await client.setCapturePaused(false);
+      const cleared = next(client, 'exchangesCleared');
+      await client.clearExchanges();
+      await cleared;
+      expect(await client.listExchanges()).toEqual([]);
+      expect((await client.getStatus()).capture).toMatchObject({ paused: false, entries: 0 });
+    });
+
+    it('shows balancers and changes members live (balancer-manager)', async () => {
+      const [cluster] = await client.listBalancers();
+      expect(cluster?.members.map((m) => m.url)).toEqual([a.url, b.url]);
+      const stats = next(client, 'balancers', (list) => list[0]?.members[1]?.state === 'disabled');
+      await client.setMember('cluster', b.url, { state: 'disabled' });
+      await stats;
+      for (let i = 0; i < 3; i++) await (await fetch(`${proxyUrl}/shop/x`)).text();
+      const members = (await client.listBalancers())[0]!.members;
+      expect(members.map((m) => m.stats.elected)).toEqual([3, 0]);
+      await client.setMember('cluster', b.url, { state: 'enabled', loadFactor: 5 });
+      await expect(client.setMember('cluster', b.url, { loadFactor: 500 })).rejects.toThrow();
+      await expect(client.setMember('nope', b.url, { state: 'disabled' })).rejects.toThrow(
+        /no balancer is named 'nope'/,
+      );
+    });
+
+    it('saves the configuration in force back to the routing file, keeping comments', async () => {
+      expect(await client.saveConfig()).toEqual({ path: configPath });
+      const text = await readFile(configPath, 'utf8');
+      expect(text).toContain('# kept comment');
+      expect(text).toContain('loadFactor: 5');
+      expect((await client.getStatus()).unsaved).toBe(false);
+      expect((await client.getConfig()).text).toBe(text);
+    });
+
+    it('reports and creates the local CA', async () => {
+      const before = await client.getCaStatus();
+      expect(before.exists).toBe(false);
+      const pem = await client.exportCaPem();
+      expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const after = await client.getCaStatus();
+      expect(after).toMatchObject({ exists: true, stores: [], missingNames: [] });
+      expect(after.permitted).toContain('localhost');
+      expect(after.nodeHint).toContain('NODE_EXTRA_CA_CERTS');
+    });
+  });
+}
