@@ -315,7 +315,7 @@ export class Collector {
           ctx.location.balancerManager = true;
           this.#warn(
             d,
-            `SetHandler balancer-manager: Switchyard's balancer manager is the Balancers view of the app (and of the headless UI, reachable from this machine only with its access token), so ${ctx.location.path} is not served as a page and its Require lines are not needed. A route that covers ${ctx.location.path} forwards it like any other path`,
+            `SetHandler balancer-manager: Switchyard's balancer manager is the app's Balancers view, so ${ctx.location.path} is not served as a page and its Require lines are not applied. A route that covers ${ctx.location.path} forwards it like any other path`,
           );
         } else {
           this.#warn(

@@ -494,7 +494,7 @@ describe('Apache import: balancers', () => {
     );
     expect(warnings(v)).toContainEqual(
       expect.stringMatching(
-        /^10: SetHandler balancer-manager: Switchyard's balancer manager is the Balancers view/,
+        /^10: SetHandler balancer-manager: Switchyard's balancer manager is the app's Balancers view/,
       ),
     );
     expect(warnings(v).some((w) => w.startsWith('11:'))).toBe(false);

@@ -1,0 +1,473 @@
+/**
+ * `switchyard export apache|nginx|caddy` against the real servers:
+ * - the configuration of a routing file that uses every feature (TLS listener, hosts and
+ *   wildcards, path mapping, headers, balancers with every method and member state,
+ *   sticky sessions, health checks, access list) passes each server's own check;
+ * - differential: the exported configuration runs in the real server (a child process on
+ *   a free 127.0.0.1 port) and answers the same requests as Switchyard does with the same
+ *   routing file: status, body, and what the backend saw of path, Host and headers.
+ *
+ * The servers come from the distribution (.ci/run installs them). A test is skipped, with
+ * the reason printed, only when its server is not installed.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportConfig, type ExportTarget } from '../../src/engine/export/export.js';
+import { planExport } from '../../src/engine/export/plan.js';
+import type { RoutingConfig, RoutingConfigInput } from '../../src/shared/config.js';
+import { deadPort, startBackend, type Backend } from '../support/backend.js';
+import { send } from '../support/http.js';
+import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
+
+const run = promisify(execFile);
+
+function which(...names: string[]): string | undefined {
+  for (const name of names) {
+    try {
+      const path = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+      if (path) return path;
+    } catch {
+      // not installed under this name
+    }
+  }
+  return undefined;
+}
+
+const APACHE = which('apache2', 'httpd');
+const APACHE_MODULES = [
+  '/usr/lib/apache2/modules',
+  '/usr/lib64/httpd/modules',
+  '/usr/lib/httpd/modules',
+  '/usr/local/apache2/modules',
+].find((d) => existsSync(d));
+const NGINX = which('nginx');
+const CADDY = which('caddy');
+const OPENSSL = which('openssl');
+const missing = (name: string, path: string | undefined) => {
+  if (path === undefined)
+    console.warn(
+      `apache-export: ${name} is not installed; its tests are skipped (apt-get install ${name})`,
+    );
+  return path === undefined;
+};
+const noApache =
+  missing('apache2', APACHE) ||
+  (APACHE_MODULES === undefined && !missing('apache2 modules', undefined));
+const noNginx = missing('nginx', NGINX);
+const noCaddy = missing('caddy', CADDY);
+
+interface ServerHandle {
+  /** Check the configuration with the server's own validator. */
+  check(text: string): Promise<void>;
+  /** Run it until stop(). */
+  start(text: string, port: number): Promise<{ stop(): Promise<void> }>;
+}
+
+async function workDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `switchyard-${name}-`));
+  // Apache and nginx drop privileges to an unprivileged user, which must reach the files.
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+function waitForPort(
+  port: number,
+  child: { exitCode: number | null },
+  log: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null)
+        return reject(new Error(`server exited (${child.exitCode}):\n${log()}`));
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} never opened:\n${log()}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+async function startChild(
+  command: string,
+  args: string[],
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForPort(port, child, () => log);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+const apache: ServerHandle = {
+  async check(text) {
+    await run(APACHE as string, ['-t', '-f', await this.wrapper(text)]);
+  },
+  async start(text, port) {
+    return startChild(APACHE as string, ['-f', await this.wrapper(text), '-DFOREGROUND'], port);
+  },
+  // The exported file, included by a minimal main file that puts the server's own state
+  // (pid, logs, runtime files) in a temporary folder and finds the modules.
+  async wrapper(this: void, text: string): Promise<string> {
+    const dir = await workDir('apache');
+    await symlink(APACHE_MODULES as string, join(dir, 'modules'));
+    await writeFile(join(dir, 'exported.conf'), text);
+    const main = [
+      `ServerRoot ${dir}`,
+      `DefaultRuntimeDir ${dir}`,
+      `PidFile ${dir}/httpd.pid`,
+      `ErrorLog ${dir}/error.log`,
+      'ServerName localhost',
+      ...(process.getuid?.() === 0 ? ['User nobody', `Group ${groupOfNobody()}`] : []),
+      `Include ${dir}/exported.conf`,
+    ];
+    await writeFile(join(dir, 'httpd.conf'), `${main.join('\n')}\n`);
+    return join(dir, 'httpd.conf');
+  },
+} as ServerHandle & { wrapper(text: string): Promise<string> };
+
+function groupOfNobody(): string {
+  try {
+    return execFileSync('id', ['-gn', 'nobody'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'nogroup';
+  }
+}
+
+async function nginxFiles(text: string): Promise<{ dir: string; args: string[] }> {
+  const dir = await workDir('nginx');
+  await mkdir(join(dir, 'logs'));
+  await writeFile(join(dir, 'nginx.conf'), text);
+  const globals = `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`;
+  return { dir, args: ['-c', join(dir, 'nginx.conf'), '-p', dir, '-g', globals] };
+}
+
+const nginx: ServerHandle = {
+  async check(text) {
+    const { args } = await nginxFiles(text);
+    await run(NGINX as string, ['-t', ...args]);
+  },
+  async start(text, port) {
+    const { args } = await nginxFiles(text);
+    const last = args.length - 1;
+    args[last] = `daemon off; ${args[last] ?? ''}`;
+    return startChild(NGINX as string, args, port);
+  },
+};
+
+async function caddyFiles(text: string): Promise<{ file: string; env: NodeJS.ProcessEnv }> {
+  const dir = await workDir('caddy');
+  await writeFile(join(dir, 'Caddyfile'), text);
+  // Caddy keeps state under HOME/XDG folders: a temporary one per run.
+  return {
+    file: join(dir, 'Caddyfile'),
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+  };
+}
+
+const caddy: ServerHandle = {
+  async check(text) {
+    const { file, env } = await caddyFiles(text);
+    await run(CADDY as string, ['validate', '--config', file, '--adapter', 'caddyfile'], { env });
+  },
+  async start(text, port) {
+    // The admin endpoint (localhost:2019 by default) is not needed to serve; turning it
+    // off keeps two test runs from competing for it.
+    const { file, env } = await caddyFiles(
+      text.replace('\tauto_https off', '\tauto_https off\n\tadmin off'),
+    );
+    return startChild(
+      CADDY as string,
+      ['run', '--config', file, '--adapter', 'caddyfile'],
+      port,
+      env,
+    );
+  },
+};
+
+const servers: Record<ExportTarget, { handle: ServerHandle; skip: boolean }> = {
+  apache: { handle: apache, skip: noApache },
+  nginx: { handle: nginx, skip: noNginx },
+  caddy: { handle: caddy, skip: noCaddy },
+};
+
+/** Self-signed stand-ins at the placeholder paths, so servers that load them at check time can. */
+async function certificatesFor(config: RoutingConfig, dataDir: string): Promise<void> {
+  const plan = planExport(config, { dataDir, source: 'x' });
+  for (const site of plan.listeners.flatMap((l) => l.sites)) {
+    const c = site.certificate;
+    if (!c || existsSync(c.cert)) continue;
+    await mkdir(dirname(c.cert), { recursive: true });
+    await run(OPENSSL as string, [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      c.key,
+      '-out',
+      c.cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${c.name.replace('*', 'wildcard')}`,
+    ]);
+  }
+}
+
+describe('exported configurations pass the servers’ own checks', () => {
+  const everything: Omit<RoutingConfigInput, 'version'> = {
+    listeners: [
+      { name: 'web', port: 18080 },
+      { name: 'secure', port: 18443, tls: true },
+      { name: 'v6', port: 18081, address: '::1' },
+    ],
+    access: { allow: ['127.0.0.0/8', '::1', '10.0.0.0/8'] },
+    routes: [
+      {
+        name: 'app',
+        match: { host: 'app.localhost', path: '/app' },
+        to: 'http://127.0.0.1:3000/app',
+        preserveHost: true,
+        timeout: '1500ms',
+        headers: {
+          request: {
+            set: { 'X-Forwarded-Proto': 'https', 'X-Percent': '100%' },
+            remove: ['X-Debug'],
+          },
+          response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['Server'] },
+        },
+      },
+      {
+        name: 'api',
+        match: { path: '/api' },
+        to: 'https://127.0.0.1:3001/v1/',
+        reverse: false,
+        websocket: false,
+      },
+      { name: 'wild', match: { host: '*.shop.test', path: '/' }, to: 'balancer://shop/' },
+      { name: 'busy', match: { path: '/busy/', listeners: ['web'] }, to: 'balancer://busy/b' },
+      {
+        name: 'traffic',
+        match: { path: '/', listeners: ['secure', 'v6'] },
+        to: 'balancer://traffic/',
+      },
+      { name: 'hidden', match: { path: '/app/admin' }, to: 'http://127.0.0.1:3002/' },
+    ],
+    balancers: [
+      {
+        name: 'shop',
+        stickySession: 'JSESSIONID',
+        failover: false,
+        maxAttempts: 2,
+        healthCheck: { path: '/health', interval: '10s', expect: '200' },
+        members: [
+          { url: 'http://127.0.0.1:9001', route: '1', loadFactor: 3 },
+          { url: 'http://127.0.0.1:9002', route: '2', state: 'draining' },
+          { url: 'http://127.0.0.1:9003', route: '3', state: 'standby' },
+          { url: 'http://127.0.0.1:9004', route: '4', state: 'disabled' },
+        ],
+      },
+      {
+        name: 'busy',
+        method: 'bybusyness',
+        healthCheck: { method: 'HEAD', path: '/up', expect: '200-299' },
+        members: [
+          { url: 'http://127.0.0.1:9011' },
+          { url: 'http://127.0.0.1:9012', state: 'standby' },
+        ],
+      },
+      {
+        name: 'traffic',
+        method: 'bytraffic',
+        retry: '5s',
+        members: [{ url: 'http://[::1]:9021' }],
+      },
+    ],
+  };
+  let config: RoutingConfig;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    config = parseConfig(everything);
+    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-export-data-'));
+    if (OPENSSL) await certificatesFor(config, dataDir);
+  });
+
+  for (const target of ['apache', 'nginx', 'caddy'] as const) {
+    it.skipIf(servers[target].skip || !OPENSSL)(`${target} accepts the export`, async () => {
+      const text = exportConfig(target, config, { dataDir, source: 'switchyard.yaml' });
+      await expect(servers[target].handle.check(text)).resolves.toBeUndefined();
+    });
+  }
+});
+
+describe.each(['apache', 'nginx', 'caddy'] as const)('%s answers like Switchyard', (target) => {
+  const { handle, skip } = servers[target];
+  let a: Backend;
+  let b1: Backend;
+  let b2: Backend;
+  let proxy: RunningProxy;
+  let server: { stop(): Promise<void> } | undefined;
+  let serverPort: number;
+
+  beforeAll(async () => {
+    if (skip) return;
+    a = await startBackend('a');
+    b1 = await startBackend('b1');
+    b2 = await startBackend('b2');
+    for (const backend of [a, b1, b2]) {
+      backend.handle((req: IncomingMessage, res: ServerResponse, body: string) => {
+        if (req.url?.startsWith('/app/redirect')) {
+          res.writeHead(302, {
+            location: `${backend.url}/app/login?from=x`,
+            'x-secret': 'hide me',
+          });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-secret': 'hide me' });
+        res.end(
+          `${backend === a ? 'a' : backend === b1 ? 'b1' : 'b2'} ${req.method} ${req.url} ${body}`,
+        );
+      });
+    }
+    serverPort = await deadPort();
+    const routing = (port: number): Omit<RoutingConfigInput, 'version'> => ({
+      listeners: [{ name: 'web', port }],
+      routes: [
+        {
+          name: 'app',
+          match: { path: '/app' },
+          to: `${a.url}/app`,
+          headers: {
+            request: { set: { 'X-Added': 'yes' }, remove: ['X-Drop'] },
+            response: { set: { 'X-Resp': 'set' }, remove: ['X-Secret'] },
+          },
+        },
+        { name: 'api', match: { path: '/api' }, to: `${a.url}/v1/` },
+        {
+          name: 'shop',
+          match: { host: 'shop.test', path: '/' },
+          to: 'balancer://cluster/',
+          preserveHost: true,
+        },
+      ],
+      balancers: [
+        {
+          name: 'cluster',
+          stickySession: 'JSESSIONID',
+          members: [
+            { url: b1.url, route: '1' },
+            { url: b2.url, route: '2' },
+          ],
+        },
+      ],
+    });
+    proxy = await startProxy(routing(0));
+    const text = exportConfig(target, parseConfig(routing(serverPort)), {
+      dataDir: await mkdtemp(join(tmpdir(), 'switchyard-export-data-')),
+      source: 'switchyard.yaml',
+    });
+    server = await handle.start(text, serverPort);
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await Promise.all([a, b1, b2].map((x) => x?.close()));
+  });
+
+  const requests: [string, string, Record<string, string>?, string?][] = [
+    ['GET', '/app'],
+    ['GET', '/app/page.html?x=1&y=%2F', { 'x-drop': 'please', 'x-keep': 'kept' }],
+    ['POST', '/app/form', { 'content-type': 'text/plain' }, 'name=switchyard'],
+    ['GET', '/app/redirect'],
+    ['GET', '/application'],
+    ['GET', '/api'],
+    ['GET', '/api/items?id=2'],
+    ['GET', '/nothing/here'],
+    ['GET', '/app/x', { host: 'other.test' }],
+    ['GET', '/cart', { host: 'shop.test', cookie: 'JSESSIONID=s.1' }],
+    ['GET', '/cart', { host: 'shop.test', cookie: 'JSESSIONID=s.2' }],
+    ['GET', '/cart;jsessionid=s.2', { host: 'shop.test' }],
+    ['GET', '/cart?jsessionid=s.1', { host: 'shop.test' }],
+  ];
+
+  async function observe(port: number, [method, path, headers, body]: (typeof requests)[number]) {
+    const before = [a, b1, b2].map((x) => x.seen.length);
+    const reply = await send(port, path, {
+      method,
+      headers: headers ?? {},
+      ...(body ? { body } : {}),
+    });
+    const seen = [a, b1, b2].flatMap((x, i) => x.seen.slice(before[i]));
+    const fromBackend = seen.length > 0;
+    const local = (v: string | string[] | undefined) =>
+      typeof v === 'string' ? v.replaceAll(`:${port}`, ':PORT') : v;
+    return {
+      status: reply.status,
+      body: fromBackend ? reply.body : '(the proxy’s own answer)',
+      location: local(reply.headers.location),
+      xResp: reply.headers['x-resp'],
+      xSecret: reply.headers['x-secret'],
+      seen: seen.map((s) => ({
+        url: s.url,
+        host: local(s.headers.host),
+        added: s.headers['x-added'],
+        drop: s.headers['x-drop'],
+        keep: s.headers['x-keep'],
+        body: s.body,
+      })),
+    };
+  }
+
+  it.skipIf(skip)('status, body, and what the backend saw of path, Host and headers', async () => {
+    let forwarded = 0;
+    for (const request of requests) {
+      const ours = await observe(proxy.port(), request);
+      const theirs = await observe(serverPort, request);
+      forwarded += theirs.seen.length;
+      expect({ request: request.slice(0, 3), ...theirs }).toEqual({
+        request: request.slice(0, 3),
+        ...ours,
+      });
+    }
+    // All but the two paths no route serves reached a backend through the server.
+    expect(forwarded).toBe(requests.length - 2);
+  });
+});
