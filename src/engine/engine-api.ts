@@ -25,6 +25,9 @@ import type { Recording } from './capture/recorder.js';
 import { formatPath, formatProblems, parseRoutingText, type ConfigProblem } from './config-file.js';
 import { renderRoutingFile, saveRoutingFile } from './config-save.js';
 import type { Engine } from './engine.js';
+import { importApacheText } from './apache/to-routing.js';
+import { importToYaml } from './apache/to-yaml.js';
+import { exportConfig } from './export/export.js';
 import { endToEndHeaders } from './headers.js';
 import { CertificateAuthority, caPaths } from './tls/authority.js';
 import { caFile, changeTrust } from './tls/trust.js';
@@ -337,6 +340,19 @@ export class EngineApi implements ProxyApi {
       req.end(body.length > 0 ? body : undefined);
     });
     return { status };
+  }
+
+  async importApache(...[text]: ApiParams<'importApache'>): Promise<ApiResult<'importApache'>> {
+    const file = 'httpd.conf';
+    const result = importApacheText(text, file);
+    if (!result.ok) return { ok: false, yaml: '', problems: result.problems };
+    return { ok: true, yaml: importToYaml(result.value, file), problems: result.value.warnings };
+  }
+
+  async exportConfig(...[server]: ApiParams<'exportConfig'>): Promise<string> {
+    const config = this.#engine.config ?? routingConfigSchema.parse({ version: 1 });
+    const source = this.#options.configPath ?? 'the running configuration';
+    return exportConfig(server, config, { dataDir: this.#engine.dataDir, source });
   }
 
   async #stores(): Promise<TrustStore[]> {

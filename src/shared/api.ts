@@ -140,6 +140,16 @@ export const exchangeFilterSchema = z
   .strict();
 export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
 
+export const EXPORT_SERVERS = ['apache', 'nginx', 'caddy'] as const;
+
+export const apacheImportSchema = z.object({
+  ok: z.boolean(),
+  /** The routing file, commented with the Apache lines each part came from. */
+  yaml: z.string(),
+  /** Errors (ok false) or directives that were not imported (warnings). */
+  problems: z.array(configProblemSchema),
+});
+
 const id = z.number().int().positive();
 const none = z.tuple([]);
 
@@ -168,6 +178,10 @@ export const API = {
   exchangeAsCurl: { params: z.tuple([id]), result: z.string() },
   /** Send the recorded request again through the listener it came in on. */
   replayExchange: { params: z.tuple([id]), result: z.object({ status: z.number() }) },
+  /** Apache configuration text → routing-file YAML (nothing is applied). */
+  importApache: { params: z.tuple([z.string()]), result: apacheImportSchema },
+  /** The configuration in force as an Apache, nginx or Caddy configuration. */
+  exportConfig: { params: z.tuple([z.enum(EXPORT_SERVERS)]), result: z.string() },
   getCaStatus: { params: none, result: caStatusSchema },
   trustCa: { params: none, result: trustResultSchema },
   untrustCa: { params: none, result: trustResultSchema },

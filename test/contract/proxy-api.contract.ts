@@ -179,6 +179,19 @@ export function proxyApiContract(transport: string, connect: Connect): void {
       expect((await client.getConfig()).text).toBe(text);
     });
 
+    it('imports an Apache configuration as YAML and exports the running one', async () => {
+      const imported = await client.importApache(
+        'Listen 8080\n<VirtualHost *:8080>\n  ProxyPass /app http://127.0.0.1:3000/app\n  Bogus On\n</VirtualHost>\n',
+      );
+      expect(imported.ok).toBe(true);
+      expect(imported.yaml).toContain('to: http://127.0.0.1:3000/app');
+      expect(imported.problems.map((p) => p.line)).toContain(4);
+      const broken = await client.importApache('<VirtualHost *:80>\n');
+      expect(broken.ok).toBe(false);
+      expect(await client.exportConfig('nginx')).toContain('upstream');
+      await expect(client.exportConfig('iis' as never)).rejects.toThrow();
+    });
+
     it('reports and creates the local CA', async () => {
       const before = await client.getCaStatus();
       expect(before.exists).toBe(false);
