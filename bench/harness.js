@@ -174,6 +174,8 @@ export function startPeer(role, args, execArgv = []) {
             port: m.port,
             ports: m.ports ?? [m.port],
             url: `http://${HOST}:${m.port}`,
+            // Whatever else the role reported (switchyard-config with "ui": the UI server).
+            info: m.info,
           }),
         );
       } else if (m?.type === 'failed') {

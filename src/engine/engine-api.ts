@@ -219,6 +219,12 @@ export class EngineApi implements ProxyApi {
     this.events.emit('config', { reason });
   }
 
+  /** The host applied the routing file itself (an edit on disk): nothing is unsaved now. */
+  reloadedFromFile(file: string): void {
+    this.#unsaved = false;
+    this.events.emit('config', { reason: `reloaded ${file}` });
+  }
+
   async saveConfig(): Promise<ApiResult<'saveConfig'>> {
     const path = this.#options.configPath;
     const config = this.#engine.config;

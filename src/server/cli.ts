@@ -14,6 +14,9 @@ import { apacheCommandMain, loadApacheForServe } from './apache-commands.js';
 import { caMain } from './ca-commands.js';
 import { watchFile } from './config-watcher.js';
 import { defaultDataDir } from './data-dir.js';
+import { startHeadlessUi, type HeadlessUi } from './headless-ui.js';
+import { DEFAULT_UI_PORT } from './http.js';
+import { openBrowser } from './open-browser.js';
 import { STARTER_CONFIG } from './starter-config.js';
 
 export interface CliIo {
@@ -43,11 +46,16 @@ Options:
       --data-dir DIR   where Switchyard keeps its state (default: ${defaultDataDir()})
       --no-watch       do not apply edits of the routing file while running
       --apache FILE    run from an Apache httpd.conf instead (read once, not watched)
+      --ui-port PORT   port of the UI on 127.0.0.1 (default: ${DEFAULT_UI_PORT}, or a free port
+                       when it is busy; 0 = any free port)
+      --no-ui          do not serve the UI
+      --open           open the UI in the default browser
   -h, --help           show this help
   -v, --version        print the version
 
-Listeners bind to 127.0.0.1 unless the routing file says otherwise. Stop with Ctrl-C:
-open exchanges get ${SHUTDOWN_GRACE_MS / 1000} s to finish.`;
+Listeners bind to 127.0.0.1 unless the routing file says otherwise. The UI is served on
+127.0.0.1 only, to whoever has the printed \`ui\` URL: it carries this run's access token.
+Stop with Ctrl-C: open exchanges get ${SHUTDOWN_GRACE_MS / 1000} s to finish.`;
 
 function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -89,6 +97,8 @@ async function init(file: string, force: boolean, io: CliIo): Promise<number> {
 
 export interface Running {
   engine: Engine;
+  /** The UI server and its EngineApi, unless started with `ui: false`. */
+  ui?: HeadlessUi;
   /** Resolves once the command stopped, with its exit code. */
   stopped: Promise<number>;
   stop(): Promise<number>;
@@ -100,6 +110,8 @@ export interface ServeOptions {
   watch: boolean;
   /** Run from this Apache configuration instead of the routing file (not watched). */
   apache?: string;
+  /** The browser UI (default: served, see HeadlessUiOptions.port); false: none. */
+  ui?: false | { port?: number; open?: boolean };
 }
 
 /** Start serving; undefined (after reporting why) when the command cannot start. */
@@ -133,6 +145,25 @@ export async function serve(
     await engine.close({ graceMs: 0 });
     return undefined;
   }
+  let ui: HeadlessUi | undefined;
+  if (options.ui !== false) {
+    try {
+      ui = await startHeadlessUi(engine, {
+        ...(options.ui?.port === undefined ? {} : { port: options.ui.port }),
+        version: packageVersion(),
+        // The UI saves to the routing file; never over an Apache configuration.
+        ...(options.apache ? {} : { configPath: resolve(file) }),
+        onInternalError: (message) => io.err(message),
+      });
+    } catch (error) {
+      io.err(`switchyard: ${(error as Error).message}`);
+      await engine.close({ graceMs: 0 });
+      return undefined;
+    }
+    io.out(`ui ${ui.server.url}`);
+    for (const warning of ui.warnings) io.err(`warning: ${warning}`);
+    if (options.ui?.open) openBrowser(ui.server.url, (message) => io.err(`warning: ${message}`));
+  }
 
   const reload = async (): Promise<void> => {
     const next = await loadRoutingFile(file);
@@ -147,6 +178,7 @@ export async function serve(
         `reloaded ${file}: ${listeners.length} listener(s), ${next.config.routes.length} route(s)`,
       );
       printListeners(io, listeners);
+      ui?.api.reloadedFromFile(file);
     } catch (error) {
       io.err(`${file} could not be applied; still running the previous configuration:`);
       io.err((error as Error).message);
@@ -163,13 +195,14 @@ export async function serve(
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       unwatch();
+      await ui?.close();
       await engine.close({ graceMs: SHUTDOWN_GRACE_MS });
       finish(0);
       return 0;
     })();
     return stopping;
   };
-  return { engine, stopped, stop };
+  return { engine, ...(ui ? { ui } : {}), stopped, stop };
 }
 
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
@@ -186,6 +219,9 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
         'data-dir': { type: 'string' },
         'no-watch': { type: 'boolean' },
         apache: { type: 'string' },
+        'ui-port': { type: 'string' },
+        'no-ui': { type: 'boolean' },
+        open: { type: 'boolean' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -213,12 +249,24 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     io.err(`switchyard: unknown command '${command}'; run \`switchyard --help\` for usage`);
     return 2;
   }
+  let uiPort: number | undefined;
+  if (values['ui-port'] !== undefined) {
+    uiPort = Number(values['ui-port']);
+    if (!/^\d+$/.test(values['ui-port']) || uiPort > 65_535) {
+      io.err(`switchyard: --ui-port must be a port number 0..65535, not '${values['ui-port']}'`);
+      return 2;
+    }
+  }
   const running = await serve(
     {
       config: values.config ?? 'switchyard.yaml',
       dataDir: values['data-dir'] ?? defaultDataDir(),
       watch: values['no-watch'] !== true,
       ...(values.apache === undefined ? {} : { apache: values.apache }),
+      ui:
+        values['no-ui'] === true
+          ? false
+          : { ...(uiPort === undefined ? {} : { port: uiPort }), open: values.open === true },
     },
     io,
   );
