@@ -408,7 +408,9 @@ export class EngineApi implements ProxyApi {
     const ca = await this.#engine.certificateAuthority();
     const { outcomes, elevated } = await changeTrust(ca, await this.#stores(), remove);
     const ok = outcomes.every((o) => o.done);
-    const message = outcomes.map((o) => `${o.store}: ${o.detail}`).join('\n');
+    const message = outcomes
+      .map((o) => `${o.store}: ${o.detail}${o.after === undefined ? '' : ` (${o.after})`}`)
+      .join('\n');
     return { ok, message, commands: elevated };
   }
 

@@ -1,14 +1,9 @@
-import { contextBridge } from 'electron';
-
 /**
- * What the renderer can see of its host. For now only a marker telling it that it runs
- * inside the desktop app; the API methods (one function per ProxyApi method) come with
- * the IPC bridge. Keep in sync with `Window['switchyardHost']` in src/renderer/src/env.d.ts.
+ * The sandboxed preload (bundled to CommonJS with src/shared, so it requires only
+ * `electron`): exposes `window.switchyard`, one function per API method plus `on`, and
+ * nothing else. See bridge.ts.
  */
-export interface SwitchyardHost {
-  readonly kind: 'electron';
-}
+import { contextBridge, ipcRenderer } from 'electron';
+import { createBridge } from './bridge.js';
 
-const host: SwitchyardHost = Object.freeze({ kind: 'electron' });
-
-contextBridge.exposeInMainWorld('switchyardHost', host);
+contextBridge.exposeInMainWorld('switchyard', createBridge(ipcRenderer));

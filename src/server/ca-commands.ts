@@ -93,7 +93,7 @@ async function trust(ctx: Context, remove: boolean): Promise<number> {
   const { outcomes, elevated } = await changeTrust(ca, await ctx.stores(), remove);
   for (const o of outcomes) {
     if (o.detail.startsWith('failed')) io.err(`  ${o.detail}: ${o.store}`);
-    else io.out(`  ${o.detail}: ${o.store}`);
+    else io.out(`  ${o.detail}: ${o.store}${o.after === undefined ? '' : `: ${o.after}`}`);
   }
   if (elevated.length > 0) {
     io.out(`to finish, run with administrator rights:`);

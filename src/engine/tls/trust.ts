@@ -12,6 +12,8 @@ export interface StoreOutcome {
   done: boolean;
   /** What happened: `trusted`, `already trusted`, `needs sudo`, or the failure. */
   detail: string;
+  /** The store's own status line afterwards, when it was changed. */
+  after?: string;
 }
 
 export interface TrustChange {
@@ -49,7 +51,8 @@ export async function changeTrust(
       outcomes.push({
         store: store.name,
         done,
-        detail: done ? (remove ? 'removed' : 'trusted') : `unchanged: ${after.detail}`,
+        detail: done ? (remove ? 'removed' : 'trusted') : 'unchanged',
+        after: after.detail,
       });
     } catch (error) {
       if (error instanceof ElevationRequiredError) {
