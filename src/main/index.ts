@@ -155,6 +155,19 @@ function showWindow(): void {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = undefined;
   });
+  // The routes editor refuses to unload while its draft is not applied or saved; Electron
+  // would then silently keep the window open, so ask the user instead.
+  window.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(window, {
+      type: 'question',
+      buttons: ['Leave', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Leave Switchyard with unsaved route changes?',
+      detail: 'Changes that were not applied or saved will be lost.',
+    });
+    if (choice === 0) event.preventDefault();
+  });
   if ('devServerUrl' in renderer) void window.loadURL(renderer.devServerUrl);
   else void window.loadFile(renderer.file);
 }

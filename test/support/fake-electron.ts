@@ -343,6 +343,7 @@ export const shell = {
 export const dialog = {
   showErrorBox: vi.fn((_title: string, _content: string) => {}),
   showMessageBox: vi.fn(async (_options: unknown) => ({ response: 1, checkboxChecked: false })),
+  showMessageBoxSync: vi.fn((_window: unknown, _options: unknown) => 1),
 };
 
 export interface FakeMenu {

@@ -22,6 +22,7 @@ import {
   app,
   BrowserWindow,
   Menu,
+  dialog,
   Tray,
   fakeEvent,
   findMenuItem,
@@ -87,6 +88,16 @@ describe('start', () => {
     expect(window.loaded).toEqual({ file: join(ROOT, 'src/renderer/index.html') });
     window.emit('ready-to-show');
     expect(window.visible).toBe(true);
+  });
+
+  it('asks before closing a window whose page holds unsaved route changes', () => {
+    const leave = { preventDefault: vi.fn() };
+    dialog.showMessageBoxSync.mockReturnValueOnce(1);
+    window.webContents.emit('will-prevent-unload', leave);
+    expect(leave.preventDefault).not.toHaveBeenCalled();
+    dialog.showMessageBoxSync.mockReturnValueOnce(0);
+    window.webContents.emit('will-prevent-unload', leave);
+    expect(leave.preventDefault).toHaveBeenCalledTimes(1);
   });
 
   it('denies permissions and sets the CSP header in the session', () => {
