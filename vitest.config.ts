@@ -1,6 +1,9 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Renderer component tests import .vue files (each such file opts into happy-dom).
+  plugins: [vue()],
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

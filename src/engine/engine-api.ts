@@ -13,12 +13,12 @@ import type {
   ApiParams,
   ApiResult,
   BalancerStatus,
-  ExchangeFilter,
   ProxyApi,
   ProxyEvents,
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
+import { exchangeMatcher } from '../shared/exchange-filter.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import type { Recording } from './capture/recorder.js';
@@ -50,27 +50,6 @@ type EventArgs = { [E in ApiEvent]: [ProxyEvents[E]] };
 /** A problem with the request to the API itself; bridges send its message to the caller. */
 export class ApiError extends Error {
   override name = 'ApiError';
-}
-
-function matches(s: ExchangeSummary, f: ExchangeFilter | undefined): boolean {
-  if (!f) return true;
-  if (f.ids && !f.ids.includes(s.id)) return false;
-  if (f.methods && f.methods.length > 0 && !f.methods.includes(s.method)) return false;
-  if (
-    f.statusClasses &&
-    f.statusClasses.length > 0 &&
-    !f.statusClasses.includes(Math.floor(s.status / 100))
-  )
-    return false;
-  if (f.routes && f.routes.length > 0 && !f.routes.includes(s.route ?? '')) return false;
-  if (f.members && f.members.length > 0 && !f.members.includes(s.member ?? '')) return false;
-  if (f.text) {
-    const needle = f.text.toLowerCase();
-    const hay =
-      `${s.method} ${s.host} ${s.url} ${s.status} ${s.route ?? ''} ${s.member ?? ''}`.toLowerCase();
-    if (!hay.includes(needle)) return false;
-  }
-  return true;
 }
 
 /** A copy that later changes to the live summary do not reach (it may be mid-exchange). */
@@ -262,10 +241,8 @@ export class EngineApi implements ProxyApi {
   async listExchanges(
     ...[filter]: ApiParams<'listExchanges'>
   ): Promise<ApiResult<'listExchanges'>> {
-    return this.#engine.recorder
-      .list()
-      .filter((s) => matches(s, filter))
-      .map(snapshot);
+    // Snapshots first: live summaries change in place, and the matcher caches per object.
+    return this.#engine.recorder.list().map(snapshot).filter(exchangeMatcher(filter));
   }
 
   async getExchange(...[id]: ApiParams<'getExchange'>): Promise<ApiResult<'getExchange'>> {
@@ -291,7 +268,8 @@ export class EngineApi implements ProxyApi {
   async exportHar(...[filter]: ApiParams<'exportHar'>): Promise<string> {
     const sources = this.#engine.recorder
       .list()
-      .filter((s) => matches(s, filter))
+      .map(snapshot)
+      .filter(exchangeMatcher(filter))
       .map((s) => this.#recording(s.id))
       .map((rec) => ({
         detail: rec.detail(),

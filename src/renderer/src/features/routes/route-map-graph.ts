@@ -1,0 +1,250 @@
+/**
+ * The route map as plain nodes and edges: listeners → routes (in order) → balancers or
+ * backend URLs → members, laid out in four columns. Built from the draft (what the user
+ * is editing) plus live balancer statistics (what the engine sees), so the map shows the
+ * same configuration as the table and the current health of every member.
+ *
+ * Kept free of Vue Flow's runtime so it can be tested as data; RouteMap.vue renders it.
+ */
+import type { BalancerStatus, EngineStatus } from '../../../../shared/api';
+import type { MemberState, RoutingConfig } from '../../../../shared/config';
+import type { FieldProblem } from './config-problems';
+import { problemsUnder } from './config-problems';
+import { balancerOf } from './route-edits';
+
+export type MapNodeData =
+  | { kind: 'listener'; name: string; url?: string; tls: boolean }
+  | {
+      kind: 'route';
+      index: number;
+      name: string;
+      match: string;
+      problems: number;
+    }
+  | { kind: 'target'; url: string }
+  | { kind: 'balancer'; name: string; method: string; missing: boolean }
+  | {
+      kind: 'member';
+      balancer: string;
+      url: string;
+      state: MemberState;
+      health: 'unknown' | 'healthy' | 'unhealthy';
+      elected?: number;
+      busy?: number;
+      inError: boolean;
+    };
+
+export type MapNodeKind = MapNodeData['kind'];
+
+export interface MapNode {
+  id: string;
+  type: MapNodeKind;
+  position: { x: number; y: number };
+  data: MapNodeData;
+  /** Only routes can be deleted from the map (Delete key); the rest is edited elsewhere. */
+  deletable: boolean;
+  ariaLabel: string;
+}
+
+export interface MapEdge {
+  id: string;
+  source: string;
+  target: string;
+  /** An edge the user can remove from the map (a listener the route names). */
+  deletable: boolean;
+  /** The route names no listeners, so it serves all of them: drawn dashed. */
+  implicit: boolean;
+  ariaLabel: string;
+}
+
+export interface MapGraph {
+  nodes: MapNode[];
+  edges: MapEdge[];
+}
+
+const COLUMN = { listener: 0, route: 280, target: 600, member: 900 } as const;
+const ROW = 84;
+const MEMBER_ROW = 72;
+
+export const nodeId = {
+  listener: (name: string) => `listener:${name}`,
+  route: (index: number) => `route:${index}`,
+  balancer: (name: string) => `balancer:${name}`,
+  target: (url: string) => `target:${url}`,
+  member: (balancer: string, url: string) => `member:${balancer}:${url}`,
+};
+
+function describeMatch(route: RoutingConfig['routes'][number]): string {
+  return `${route.match.host ?? '*'}${route.match.path}`;
+}
+
+/** A member's live status, when the engine reported one for it. */
+function liveMember(
+  live: readonly BalancerStatus[],
+  balancer: string,
+  url: string,
+): BalancerStatus['members'][number] | undefined {
+  return live.find((b) => b.name === balancer)?.members.find((m) => m.url === url);
+}
+
+export function buildRouteGraph(
+  config: RoutingConfig,
+  options: {
+    live?: readonly BalancerStatus[];
+    listeners?: EngineStatus['listeners'];
+    problems?: readonly FieldProblem[];
+    now?: number;
+  } = {},
+): MapGraph {
+  const live = options.live ?? [];
+  const problems = options.problems ?? [];
+  const now = options.now ?? Date.now();
+  const nodes: MapNode[] = [];
+  const edges: MapEdge[] = [];
+
+  config.listeners.forEach((l, i) => {
+    const url = options.listeners?.find((s) => s.name === l.name)?.url;
+    nodes.push({
+      id: nodeId.listener(l.name),
+      type: 'listener',
+      position: { x: COLUMN.listener, y: i * ROW },
+      data: { kind: 'listener', name: l.name, tls: l.tls, ...(url ? { url } : {}) },
+      deletable: false,
+      ariaLabel: `Listener ${l.name}${url ? ` at ${url}` : ''}`,
+    });
+  });
+
+  // Targets and balancers share the third column, in the order routes first use them.
+  let targetRow = 0;
+  let memberRow = 0;
+  const placed = new Set<string>();
+  const placeBalancer = (name: string): void => {
+    const id = nodeId.balancer(name);
+    if (placed.has(id)) return;
+    placed.add(id);
+    const balancer = config.balancers.find((b) => b.name === name);
+    // Members start level with their balancer, or below the previous balancer's members.
+    memberRow = Math.max(memberRow, (targetRow * ROW) / MEMBER_ROW);
+    nodes.push({
+      id,
+      type: 'balancer',
+      position: { x: COLUMN.target, y: targetRow * ROW },
+      data: {
+        kind: 'balancer',
+        name,
+        method: balancer?.method ?? 'unknown',
+        missing: balancer === undefined,
+      },
+      deletable: false,
+      ariaLabel: `Balancer ${name}${balancer ? `, ${balancer.method}` : ', not defined'}`,
+    });
+    targetRow++;
+    for (const m of balancer?.members ?? []) {
+      const status = liveMember(live, name, m.url);
+      const stats = status?.stats;
+      const state = status?.state ?? m.state;
+      const health = stats?.health ?? 'unknown';
+      const inError = stats ? stats.errorUntil === null || stats.errorUntil > now : false;
+      const mid = nodeId.member(name, m.url);
+      nodes.push({
+        id: mid,
+        type: 'member',
+        position: { x: COLUMN.member, y: memberRow * MEMBER_ROW },
+        data: {
+          kind: 'member',
+          balancer: name,
+          url: m.url,
+          state,
+          health,
+          inError,
+          ...(stats ? { elected: stats.elected, busy: stats.busy } : {}),
+        },
+        deletable: false,
+        ariaLabel: `Member ${m.url} of ${name}: ${state}, health ${health}${inError ? ', in error' : ''}`,
+      });
+      edges.push({
+        id: `${id}->${mid}`,
+        source: id,
+        target: mid,
+        deletable: false,
+        implicit: false,
+        ariaLabel: `${name} balances to ${m.url}`,
+      });
+      memberRow++;
+    }
+  };
+
+  config.routes.forEach((route, index) => {
+    const rid = nodeId.route(index);
+    const count = problemsUnder(problems, `routes[${index}]`).length;
+    nodes.push({
+      id: rid,
+      type: 'route',
+      position: { x: COLUMN.route, y: index * ROW },
+      data: {
+        kind: 'route',
+        index,
+        name: route.name,
+        match: describeMatch(route),
+        problems: count,
+      },
+      deletable: true,
+      ariaLabel: `Route ${index + 1} ${route.name}: ${describeMatch(route)} to ${route.to}${count > 0 ? `, ${count} problem(s)` : ''}. Enter edits it, Delete removes it.`,
+    });
+
+    const named = route.match.listeners;
+    for (const l of named ?? config.listeners.map((x) => x.name)) {
+      edges.push({
+        id: `${nodeId.listener(l)}->${rid}`,
+        source: nodeId.listener(l),
+        target: rid,
+        deletable: named !== undefined,
+        implicit: named === undefined,
+        ariaLabel: `Listener ${l} serves route ${route.name}`,
+      });
+    }
+
+    const balancer = balancerOf(route);
+    if (balancer !== undefined) {
+      placeBalancer(balancer);
+      edges.push({
+        id: `${rid}->${nodeId.balancer(balancer)}`,
+        source: rid,
+        target: nodeId.balancer(balancer),
+        deletable: false,
+        implicit: false,
+        ariaLabel: `Route ${route.name} sends to balancer ${balancer}`,
+      });
+      return;
+    }
+    const tid = nodeId.target(route.to);
+    if (!placed.has(tid)) {
+      placed.add(tid);
+      nodes.push({
+        id: tid,
+        type: 'target',
+        position: { x: COLUMN.target, y: targetRow * ROW },
+        data: { kind: 'target', url: route.to },
+        deletable: false,
+        ariaLabel: `Backend ${route.to}`,
+      });
+      targetRow++;
+    }
+    edges.push({
+      id: `${rid}->${tid}`,
+      source: rid,
+      target: tid,
+      deletable: false,
+      implicit: false,
+      ariaLabel: `Route ${route.name} sends to ${route.to}`,
+    });
+  });
+
+  // Balancers no route uses yet still belong on the map: a route can be connected to them.
+  for (const b of config.balancers) placeBalancer(b.name);
+
+  // Listener edges may name a listener that does not exist (a problem the table shows);
+  // an edge to a missing node would only confuse Vue Flow.
+  const ids = new Set(nodes.map((n) => n.id));
+  return { nodes, edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)) };
+}
