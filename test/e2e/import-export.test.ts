@@ -83,7 +83,7 @@ describe.skipIf(missing !== undefined)(
       await page.getByRole('button', { name: 'Go to Apache line 5' }).click();
       const caret = await page
         .getByRole('textbox', { name: 'Apache configuration' })
-        .evaluate((el: HTMLTextAreaElement) => el.selectionStart);
+        .evaluate((el) => (el as unknown as { selectionStart: number }).selectionStart);
       expect(caret).toBe(apache.indexOf('RewriteEngine'));
 
       // Nothing is in force yet: the port is not listening.
