@@ -431,21 +431,30 @@ export class Collector {
     });
   }
 
+  /**
+   * The balancer a BalancerMember or ProxySet line is about: the enclosing
+   * `<Proxy balancer://NAME>`, or one the line names first (which is taken off `args`).
+   */
+  #targetBalancer(d: Directive, ctx: Ctx, args: string[], misplaced: string) {
+    if (ctx.balancer) return ctx.balancer;
+    const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
+    if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
+      this.#warn(d, misplaced);
+      return undefined;
+    }
+    args.shift();
+    return this.#balancer(named[1] as string, d, ctx.scope);
+  }
+
   #balancerMember(d: Directive, ctx: Ctx): void {
     const args = [...d.args];
-    let draft = ctx.balancer;
-    if (!draft) {
-      const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
-      if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
-        this.#warn(
-          d,
-          'BalancerMember belongs in <Proxy balancer://NAME> or names its balancer first; ignored',
-        );
-        return;
-      }
-      args.shift();
-      draft = this.#balancer(named[1] as string, d, ctx.scope);
-    }
+    const draft = this.#targetBalancer(
+      d,
+      ctx,
+      args,
+      'BalancerMember belongs in <Proxy balancer://NAME> or names its balancer first; ignored',
+    );
+    if (!draft) return;
     const url = args.shift();
     if (url === undefined) {
       this.#warn(d, 'BalancerMember needs a backend URL; ignored');
@@ -459,19 +468,13 @@ export class Collector {
 
   #proxySet(d: Directive, ctx: Ctx): void {
     const args = [...d.args];
-    let draft = ctx.balancer;
-    if (!draft) {
-      const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
-      if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
-        this.#warn(
-          d,
-          'ProxySet is read for balancers only (inside <Proxy balancer://NAME> or as ProxySet balancer://NAME …); ignored',
-        );
-        return;
-      }
-      args.shift();
-      draft = this.#balancer(named[1] as string, d, ctx.scope);
-    }
+    const draft = this.#targetBalancer(
+      d,
+      ctx,
+      args,
+      'ProxySet is read for balancers only (inside <Proxy balancer://NAME> or as ProxySet balancer://NAME …); ignored',
+    );
+    if (!draft) return;
     const { params, flags } = keyValues(args);
     for (const flag of flags)
       this.#warn(d, `ProxySet: '${flag}' is not a key=value parameter; ignored`);

@@ -6,6 +6,7 @@
  * so the view holds the subscription only while it is shown: `start()` returns the
  * unsubscribe function and the view calls it on unmount.
  */
+import { sharedSubscription } from './shared-subscription';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BalancerStatus, ProxyEvents } from '../../../shared/api.js';
@@ -32,9 +33,6 @@ export const useBalancersStore = defineStore('balancers', () => {
   const error = ref<string | null>(null);
   /** `${balancer} ${url}` of members with a change in flight (their controls show it). */
   const busy = ref<ReadonlySet<string>>(new Set());
-
-  let subscribers = 0;
-  let unsubscribe: (() => void) | undefined;
 
   function receive(list: readonly BalancerStatus[]): void {
     balancers.value = list;
@@ -79,28 +77,17 @@ export const useBalancersStore = defineStore('balancers', () => {
   }
 
   /** Listen for statistics and health; returns the function that stops listening. */
-  function start(): () => void {
-    subscribers++;
-    if (subscribers === 1) {
-      const offBalancers = client.on('balancers', receive);
-      const offHealth = client.on('health', applyHealth);
-      unsubscribe = () => {
-        offBalancers();
-        offHealth();
-      };
-      void refresh();
-    }
-    let stopped = false;
-    return () => {
-      if (stopped) return;
-      stopped = true;
-      subscribers--;
-      if (subscribers === 0) {
-        unsubscribe?.();
-        unsubscribe = undefined;
-      }
+  const start = sharedSubscription(() => {
+    const offBalancers = client.on('balancers', receive);
+    const offHealth = client.on('health', applyHealth);
+    const close = (): void => {
+      offBalancers();
+      offHealth();
     };
-  }
+    void refresh();
+
+    return close;
+  });
 
   function key(balancer: string, url: string): string {
     return `${balancer} ${url}`;

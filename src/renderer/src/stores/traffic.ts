@@ -8,6 +8,7 @@
  * rows on screen. The UI keeps at most `limit` entries, the engine ring's default size:
  * anything older has left the engine too, so it could not be opened any more.
  */
+import { sharedSubscription } from './shared-subscription';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BodySide, ExchangeDetail, ExchangeSummary } from '../../../shared/exchange.js';
@@ -63,8 +64,6 @@ export const useTrafficStore = defineStore('traffic', () => {
   const byId = new Map<number, ExchangeSummary>();
   let pending = new Map<number, ExchangeSummary>();
   let frame: number | undefined;
-  let subscribers = 0;
-  let unsubscribe: (() => void) | undefined;
 
   function enqueue(batch: readonly ExchangeSummary[]): void {
     for (const s of batch) {
@@ -151,32 +150,21 @@ export const useTrafficStore = defineStore('traffic', () => {
    * so any number of views can hold it; the first one subscribes and loads the engine's
    * ring, so nothing that happened while no view listened is missing.
    */
-  function start(): () => void {
-    subscribers++;
-    if (subscribers === 1) {
-      const offExchanges = client.on('exchanges', enqueue);
-      const offCleared = client.on('exchangesCleared', reset);
-      unsubscribe = () => {
-        offExchanges();
-        offCleared();
-        if (frame !== undefined) cancelAnimationFrame(frame);
-        frame = undefined;
-      };
-      // Subscribe first, then load: a batch that lands meanwhile is queued and kept
-      // (`newer` sorts out a batch older than the snapshot).
-      void resync();
-    }
-    let stopped = false;
-    return () => {
-      if (stopped) return;
-      stopped = true;
-      subscribers--;
-      if (subscribers === 0) {
-        unsubscribe?.();
-        unsubscribe = undefined;
-      }
+  const start = sharedSubscription(() => {
+    const offExchanges = client.on('exchanges', enqueue);
+    const offCleared = client.on('exchangesCleared', reset);
+    const close = (): void => {
+      offExchanges();
+      offCleared();
+      if (frame !== undefined) cancelAnimationFrame(frame);
+      frame = undefined;
     };
-  }
+    // Subscribe first, then load: a batch that lands meanwhile is queued and kept
+    // (`newer` sorts out a batch older than the snapshot).
+    void resync();
+
+    return close;
+  });
 
   const matcher = computed(() => exchangeMatcher(filter.value));
   const filtering = computed(() => isFilterActive(filter.value));
