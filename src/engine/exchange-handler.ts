@@ -350,13 +350,14 @@ export class ExchangeHandler {
         onConnected: () => rec?.upstreamConnected(),
         responseHeaders: (proxyRes) => {
           const headers = headersFor(proxyRes);
-          if (member) {
-            balancer?.markSuccess(member);
-            proxyRes.on('data', (chunk: Buffer) => (member.stats.bytesIn += chunk.length));
-          }
-          if (rec) {
-            rec.response(proxyRes.statusCode ?? 0, headers);
-            proxyRes.on('data', (chunk: Buffer) => rec.responseData(chunk));
+          if (member) balancer?.markSuccess(member);
+          rec?.response(proxyRes.statusCode ?? 0, headers);
+          // One listener for both counters: a 'data' listener per chunk is hot-path work.
+          if (member || rec) {
+            proxyRes.on('data', (chunk: Buffer) => {
+              if (member) member.stats.bytesIn += chunk.length;
+              rec?.responseData(chunk);
+            });
           }
           return headers;
         },
