@@ -32,6 +32,7 @@ import {
   UsageError,
   ROOT,
   autocannonVersion,
+  backendCounts,
   checkBuild,
   fmt,
   get,
@@ -113,26 +114,6 @@ function variants(ports, withMethods) {
     });
   }
   return list;
-}
-
-/** The backend's per-port request counters, over IPC. */
-let countsId = 0;
-function backendCounts(backend) {
-  const id = ++countsId;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      backend.child.off('message', onMessage);
-      reject(new Error('the backend did not report its request counts within 5 s'));
-    }, 5_000);
-    const onMessage = (m) => {
-      if (m?.type !== 'counts' || m.id !== id) return;
-      clearTimeout(timer);
-      backend.child.off('message', onMessage);
-      resolve({ requests: m.counts, connections: m.connections });
-    };
-    backend.child.on('message', onMessage);
-    backend.child.send({ type: 'counts', id });
-  });
 }
 
 /** Did the variant's requests land where they must? A sentence when they did not. */

@@ -3,7 +3,7 @@
 // table formatting. Importing it installs the handlers that stop every child on exit and
 // on Ctrl-C.
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -148,10 +148,27 @@ const children = new Set();
 /** What the load tool is doing now, to tell when a child's uncaught exception happened. */
 let phase = 'start-up';
 
-export function startPeer(role, args, execArgv = []) {
+/**
+ * Process groups of servers that are not Node (Apache, nginx, Caddy): each runs detached in
+ * its own group under a guardian peer (role `server`), which stops the group when it is
+ * stopped or loses its parent. If the guardian itself is killed, the exit handler below
+ * kills the group.
+ */
+const groups = new Set();
+/** Temp dirs the peers made (`info.dir`); removed again on exit in case a peer was killed. */
+const tempDirs = new Set();
+
+/**
+ * Fork `bench/throughput-peer.js` in `role`. `cpu` (a taskset CPU list such as '1'), when
+ * given, pins the child to those CPUs from its first instruction: it is started as
+ * `taskset -c CPU node …`, so every thread it ever creates inherits the mask.
+ */
+export function startPeer(role, args, execArgv = [], { cpu } = {}) {
   const child = fork(PEER, [role, ...args], {
     cwd: ROOT,
-    execArgv,
+    ...(cpu === undefined
+      ? { execArgv }
+      : { execPath: 'taskset', execArgv: ['-c', cpu, process.execPath, ...execArgv] }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
@@ -169,6 +186,15 @@ export function startPeer(role, args, execArgv = []) {
         peer.uncaught.push({ phase, message: m.message });
       } else if (m?.type === 'ready') {
         clearTimeout(timer);
+        if (m.info?.dir) tempDirs.add(m.info.dir);
+        if (m.info?.pgid) {
+          // A guardian: the process measured is the server it started, not the guardian.
+          const pgid = m.info.pgid;
+          groups.add(pgid);
+          child.once('exit', () => groups.delete(pgid)); // the guardian stopped its group
+          peer.pid = m.info.pid;
+          peer.cpuTree = true; // Apache and nginx work in child processes of the one started
+        }
         resolve(
           Object.assign(peer, {
             port: m.port,
@@ -208,6 +234,21 @@ export async function stopAll() {
 // on their own when the IPC channel closes.)
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // Normally each peer has removed its own already; not if it was killed (a second Ctrl-C).
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
 });
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -254,6 +295,106 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds of a process and all its descendants (Apache's and nginx's workers are child
+ * processes): utime + stime of each live process of the tree, plus cutime + cstime (the
+ * children it has already reaped). Undefined off Linux.
+ */
+export function treeCpuSeconds(pid) {
+  const procs = new Map(); // pid -> { ppid, own, reaped }
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(name), {
+          ppid: Number(f[1]),
+          own: Number(f[11]) + Number(f[12]),
+          reaped: Number(f[13]) + Number(f[14]),
+        });
+      } catch {
+        // exited while we looked
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  if (!procs.has(pid)) return undefined;
+  let ticks = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.pop();
+    const info = procs.get(p);
+    ticks += info.own + info.reaped;
+    for (const [child, c] of procs) if (c.ppid === p) queue.push(child);
+  }
+  return ticks / CLK_TCK;
+}
+
+// ---------------------------------------------------------------------------------------
+// CPU pinning (bench/throughput.js)
+
+/** The CPUs this process may run on (Cpus_allowed_list), or undefined off Linux. */
+function allowedCpus() {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Cpus_allowed_list:'));
+    if (!line) return undefined;
+    const cpus = [];
+    for (const part of line.split(':')[1].trim().split(',')) {
+      const [a, b = a] = part.split('-').map(Number);
+      for (let c = a; c <= b; c++) cpus.push(c);
+    }
+    return cpus;
+  } catch {
+    return undefined;
+  }
+}
+
+export function tasksetAvailable() {
+  const r = spawnSync('taskset', ['-V'], { encoding: 'utf8', timeout: 5_000 });
+  return !r.error && r.status === 0;
+}
+
+/**
+ * Where each process of a throughput run is pinned (taskset CPU lists), or `{ reason }`
+ * when it is not pinned. The proxy under test always gets one core to itself:
+ *   2 CPUs:  proxy on the second; backend, load tool and this script share the first.
+ *   3+ CPUs: proxy on the second, backend on the first, load tool and this script on the
+ *            others.
+ */
+export function cpuLayout(enabled) {
+  if (!enabled) return { reason: 'pinning switched off (--no-pin / BENCH_PIN=0)' };
+  if (!tasksetAvailable()) return { reason: 'taskset (util-linux) is not on PATH' };
+  const cpus = allowedCpus();
+  if (!cpus) return { reason: 'the allowed CPUs could not be read from /proc/self/status' };
+  if (cpus.length < 2) return { reason: `only ${cpus.length} CPU allowed` };
+  const [backend, proxy, ...rest] = cpus.map(String);
+  const load = rest.length > 0 ? rest.join(',') : backend;
+  return {
+    proxy,
+    backend,
+    load,
+    summary:
+      rest.length > 0
+        ? `taskset: proxy under test alone on CPU ${proxy}; backend on CPU ${backend}; load tool and this script on CPU ${load}`
+        : `taskset: proxy under test alone on CPU ${proxy}; backend, load tool and this script share CPU ${backend}`,
+  };
+}
+
+/** Pin a running process and all its threads (this script: `taskset -a -p`). */
+export function pinProcess(pid, cpu) {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], {
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
+  if (r.error || r.status !== 0) {
+    throw new Error(`taskset -a -p -c ${cpu} ${pid} failed: ${r.error ?? r.stderr}`);
+  }
+}
+
 /** `headers`: extra request headers sent with every request (optional). */
 function runWrk(url, seconds, s, headers = {}) {
   const args = [
@@ -267,8 +408,14 @@ function runWrk(url, seconds, s, headers = {}) {
     WRK_SCRIPT,
     `${url}/`,
   ];
+  // s.pin: a taskset CPU list for the load tool. s.expectBody: a Buffer every response body
+  // must equal (throughput-wrk.lua counts the others as `badbody`).
+  const env = s.expectBody
+    ? { ...process.env, WRK_EXPECT_BODY: s.expectBody.toString('latin1') }
+    : process.env;
+  const [command, argv] = s.pin ? ['taskset', ['-c', s.pin, 'wrk', ...args]] : ['wrk', args];
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     children.add(child);
     let out = '';
     let err = '';
@@ -295,6 +442,7 @@ function runWrk(url, seconds, s, headers = {}) {
         p50: r.p50_us / 1000,
         p99: r.p99_us / 1000,
         non200: r.non200,
+        badBody: r.badbody ?? 0,
         errors: r.connect + r.read + r.write + r.timeout,
         errorDetail: `connect ${r.connect}, read ${r.read}, write ${r.write}, timeout ${r.timeout}`,
       });
@@ -311,6 +459,7 @@ async function runAutocannon(url, seconds, s, headers = {}) {
     pipelining: 1,
     timeout: 5,
     headers,
+    ...(s.expectBody ? { expectBody: s.expectBody.toString('latin1') } : {}),
   });
   const ok = Number(r.statusCodeStats?.['200']?.count ?? r['2xx']);
   const answered = Object.values(r.statusCodeStats ?? {}).reduce((n, v) => n + Number(v.count), 0);
@@ -321,9 +470,33 @@ async function runAutocannon(url, seconds, s, headers = {}) {
     p50: r.latency.p50,
     p99: r.latency.p99,
     non200: answered - ok,
+    badBody: r.mismatches ?? 0,
     errors: r.errors + r.timeouts,
     errorDetail: `errors ${r.errors}, timeouts ${r.timeouts}`,
   };
+}
+
+let countsId = 0;
+/**
+ * A `backends` peer's per-port counters over IPC: `{ requests, connections }`, each an array
+ * with one number per port (requests answered, connections accepted since it started).
+ */
+export function backendCounts(backend) {
+  const id = ++countsId;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      backend.child.off('message', onMessage);
+      reject(new Error('the backend did not report its request counts within 5 s'));
+    }, 5_000);
+    const onMessage = (m) => {
+      if (m?.type !== 'counts' || m.id !== id) return;
+      clearTimeout(timer);
+      backend.child.off('message', onMessage);
+      resolve({ requests: m.counts, connections: m.connections });
+    };
+    backend.child.on('message', onMessage);
+    backend.child.send({ type: 'counts', id });
+  });
 }
 
 /** Let connections close and late reports from the children arrive before moving on. */
@@ -352,7 +525,8 @@ export async function measure(target, s, watch, snapshot) {
   }
   phase = `${target.name} measured run`;
   const first = await snapshot?.();
-  const before = watch.map((p) => cpuSeconds(p.pid));
+  const cpuOf = (p) => (p.cpuTree ? treeCpuSeconds(p.pid) : cpuSeconds(p.pid));
+  const before = watch.map(cpuOf);
   const started = process.hrtime.bigint();
   const r = await run(target.url, s.duration, s, target.headers);
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
@@ -361,7 +535,7 @@ export async function measure(target, s, watch, snapshot) {
   alive();
   const snapshots = snapshot ? [first, await snapshot()] : undefined;
   const cpu = watch.map((p, i) => {
-    const after = cpuSeconds(p.pid);
+    const after = cpuOf(p);
     return after === undefined || before[i] === undefined ? undefined : (after - before[i]) / wall;
   });
   return { ...r, cpu, wall, ...(snapshots ? { snapshots } : {}) };

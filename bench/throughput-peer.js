@@ -7,8 +7,10 @@
 //   node bench/throughput-peer.js switchyard        <backend-url> [<compiled-engine-dir>]
 //   node bench/throughput-peer.js switchyard-config <routing-config-json> [<compiled-engine-dir>]
 //   node bench/throughput-peer.js load
+//   node bench/throughput-peer.js server            <spec-json>
 //
-// Each listens on 127.0.0.1 on a free port, reports { type: 'ready', port } over IPC and
+// Each listens on 127.0.0.1 on a free port, reports { type: 'ready', port } over IPC (and
+// `info.dir`, the temp dir it removes when it stops, if it made one) and
 // runs until told to stop (IPC 'stop', SIGTERM, SIGINT) or until its parent goes away
 // (IPC channel closes), so no process outlives a benchmark run. It exits with
 // process.exit(), so a `--cpu-prof` profile is written.
@@ -31,6 +33,9 @@
 // `load` is the load generator at a fixed rate, so it does not share the benchmark's event
 // loop: { type: 'load', tool, url, rate, seconds, connections } runs wrk paced by
 // capture-wrk.lua (tool 'wrk') or autocannon with overallRate, and answers with the result.
+// `server` is the guardian of Apache, nginx or Caddy (bench/peers.js; spec
+// { peer, backendUrl, cpu }): the server runs in its own process group, which this process
+// stops when it stops; its ready message carries the server's pid and group as `info`.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -263,9 +268,11 @@ async function startEngine(config, engineDir, { capture = true, ui = false } = {
   });
   return {
     port: listener.port,
-    ...(server
-      ? { info: { ui: { port: server.port, token: server.token, apiUrl: server.apiUrl } } }
-      : {}),
+    info: {
+      // So the benchmark can remove it if this process is killed before its clean-up.
+      dir: dataDir,
+      ...(server ? { ui: { port: server.port, token: server.token, apiUrl: server.apiUrl } } : {}),
+    },
   };
 }
 
@@ -360,6 +367,20 @@ async function load() {
   return 0;
 }
 
+/**
+ * Guardian of a server that is not Node (Apache, nginx, Caddy; bench/peers.js): starts it
+ * in its own process group and stops the group with this process (stop message, signal,
+ * or the benchmark's death closing the IPC channel). `spec` is JSON: { peer, backendUrl,
+ * cpu }. If the server exits on its own, this process exits too, so the benchmark notices.
+ */
+async function server(spec) {
+  const { startServer } = await import('./peers.js');
+  return startServer(JSON.parse(spec), cleanups, (message) => {
+    console.error(`server: ${message}`);
+    void stop(1);
+  });
+}
+
 const roles = {
   backend,
   backends,
@@ -367,13 +388,18 @@ const roles = {
   switchyard,
   'switchyard-config': switchyardConfig,
   load,
+  server,
 };
 
 try {
   const start = roles[role];
   if (!start) throw new Error(`unknown role '${role}' (expected ${Object.keys(roles).join(', ')})`);
   if (role !== 'backend' && role !== 'load' && !target) {
-    const needs = { backends: 'a port count', 'switchyard-config': 'a routing config (JSON)' };
+    const needs = {
+      backends: 'a port count',
+      'switchyard-config': 'a routing config (JSON)',
+      server: 'a server spec (JSON)',
+    };
     throw new Error(`role '${role}' needs ${needs[role] ?? 'a backend URL'}`);
   }
   const started = await start(target, engineDir);

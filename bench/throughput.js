@@ -1,9 +1,11 @@
 // Throughput benchmark: Switchyard's engine against the backend it fronts and against a
-// bare http-proxy-3 server, measured in one run with one load tool and one set of settings.
+// bare http-proxy-3 server, and with --peers against Apache mod_proxy, nginx and Caddy,
+// measured in one run with one load tool and one set of settings.
 //
 //   npm run build:cli                     # the engine is loaded from out/cli/
 //   npm run bench:throughput              # 10 s per target after a 2 s warm-up, 50 connections
 //   node bench/throughput.js --duration 5 --connections 50
+//   node bench/throughput.js --peers      # also Apache mod_proxy, nginx and Caddy
 //
 // Options (flag, or environment variable):
 //   --duration S      BENCH_DURATION     measured seconds per target            (10)
@@ -11,12 +13,20 @@
 //   --connections N   BENCH_CONNECTIONS  concurrent keep-alive connections      (50)
 //   --threads N       BENCH_THREADS      wrk threads            (1 on <= 2 CPUs, else 2)
 //   --tool T          BENCH_TOOL         wrk | autocannon (default: wrk when on PATH)
-//   --cpu-prof        BENCH_CPU_PROF=1   write V8 CPU profiles of the two proxies to bench/profiles/
+//   --peers           BENCH_PEERS=1      also measure Apache mod_proxy (mpm_event), nginx and
+//                                        Caddy, from generated configs; each one missing is
+//                                        skipped with the reason
+//   --no-pin          BENCH_PIN=0        do not pin processes to CPUs (see below)
+//   --cpu-prof        BENCH_CPU_PROF=1   write V8 CPU profiles of the two Node proxies to bench/profiles/
 //   --engine DIR      BENCH_ENGINE       compiled engine to load               (out/cli)
 //
-// Every process is its own single Node process: the backend, the bare proxy and the engine
-// each run in a child started with fork(); all traffic stays on 127.0.0.1. See
-// bench/README.md for how to read the numbers.
+// Every proxy is one process on one core: the backend, the bare proxy and the engine each
+// run in a child started with fork(); Apache (one process of 64 threads), nginx (one
+// worker) and Caddy (GOMAXPROCS=1) run in the foreground in their own process groups. With
+// taskset (util-linux) and 2 or more CPUs every process is pinned: the proxy under test
+// alone on the second CPU; on 2 CPUs the backend, the load tool and this script share the
+// first, on more the backend has the first and the load tool the others. All traffic
+// stays on 127.0.0.1. See bench/README.md for how to read the numbers.
 import { mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { relative } from 'node:path';
@@ -24,10 +34,13 @@ import {
   PROFILE_DIR,
   ROOT,
   autocannonVersion,
+  backendCounts,
   checkBuild,
+  cpuLayout,
   fmt,
   get,
   measure,
+  pinProcess,
   reportCrashes,
   runBenchmark,
   settings,
@@ -36,9 +49,13 @@ import {
   table,
   wrkVersion,
 } from './harness.js';
+import { PEERS, PEER_KEYS, probePeer } from './peers.js';
 
-/** Quoted from earlier measurements on this machine class; NOT measured by this script. */
-const REFERENCE = [
+/**
+ * Quoted from earlier measurements on this machine class, without pinning; NOT measured by
+ * this script. Printed as a footnote only.
+ */
+const QUOTED = [
   ['raw undici pipe', 0.29],
   ['Apache mod_proxy', 0.27],
   ['Caddy', 0.22],
@@ -46,11 +63,58 @@ const REFERENCE = [
   ['bare http-proxy-3', 0.12],
 ];
 
+/** Below this share of its core, a pinned proxy was held back by the other core. */
+const SATURATED = 0.85;
+
+/** Start the peers that are installed; `{ started, skipped }`, each skip with its reason. */
+async function startPeers(backendUrl, layout) {
+  const started = [];
+  const skipped = [];
+  await Promise.all(
+    PEER_KEYS.map(async (key) => {
+      const name = PEERS[key].name;
+      const probe = probePeer(key);
+      if (!probe.bin) {
+        skipped.push({ key, name, reason: probe.reason });
+        return;
+      }
+      const spec = JSON.stringify({ peer: key, backendUrl, cpu: layout.proxy });
+      try {
+        // The guardian itself idles next to the load tool; the server gets the proxy's CPU.
+        const peer = await startPeer('server', [spec], [], { cpu: layout.load });
+        peer.role = name;
+        started.push({ key, name, peer, info: peer.info });
+      } catch (error) {
+        // The guardian's error without its stack: what the server said is what matters.
+        const message = String(error?.message ?? error)
+          .split('\n')
+          .filter((l) => !/^\s+at /.test(l) && l !== 'server failed to start:')
+          .map((l) => l.replace(/^Error: /, ''))
+          .join('\n           ');
+        skipped.push({ key, name, reason: `failed to start: ${message}`, failed: true });
+      }
+    }),
+  );
+  const order = (list) => list.sort((a, b) => PEER_KEYS.indexOf(a.key) - PEER_KEYS.indexOf(b.key));
+  return { started: order(started), skipped: order(skipped) };
+}
+
 // ---------------------------------------------------------------------------------------
 
 async function main() {
-  const s = settings(import.meta.url);
+  const s = settings(import.meta.url, {
+    peers: { type: 'boolean' },
+    'no-pin': { type: 'boolean' },
+  });
+  const withPeers = s.extra.peers ?? process.env.BENCH_PEERS === '1';
+  const layout = cpuLayout(!(s.extra['no-pin'] ?? process.env.BENCH_PIN === '0'));
   checkBuild(s.engineDir);
+  if (layout.proxy !== undefined) {
+    // This script (and autocannon, which runs in it) stays off the proxy's core; so do the
+    // wrk processes it starts.
+    pinProcess(process.pid, layout.load);
+    s.pin = layout.load;
+  }
   const toolLabel =
     s.tool === 'wrk'
       ? `wrk ${wrkVersion()} (${s.threads} thread${s.threads > 1 ? 's' : ''})`
@@ -66,28 +130,49 @@ async function main() {
       .join(' ')}, node ${process.version}`,
   );
 
+  console.log(
+    `pinning:   ${layout.proxy !== undefined ? layout.summary : `none: ${layout.reason}; the proxy, the backend and the load tool share all CPUs`}`,
+  );
+
   const profArgv = s.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
   if (s.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
 
-  const backend = await startPeer('backend', []);
+  // `backends` with one port: the throughput backend plus a connection counter, so each row
+  // shows whether the proxy reuses its backend connections.
+  const backend = await startPeer('backends', ['1'], [], { cpu: layout.backend });
   const [bare, engine] = await Promise.all([
-    startPeer('bare', [backend.url], profArgv),
-    startPeer('switchyard', [backend.url, s.engineDir], profArgv),
+    startPeer('bare', [backend.url], profArgv, { cpu: layout.proxy }),
+    startPeer('switchyard', [backend.url, s.engineDir], profArgv, { cpu: layout.proxy }),
   ]);
+  bare.role = 'bare http-proxy-3';
+  engine.role = 'switchyard engine';
+  const peers = withPeers ? await startPeers(backend.url, layout) : { started: [], skipped: [] };
   const engineRel = relative(ROOT, s.engineDir);
   console.log(`engine:    ${engineRel.startsWith('..') ? s.engineDir : engineRel}`);
   console.log(
-    `backend:   node:http on ${backend.url} (pid ${backend.pid}), fixed 100-byte body, keep-alive\n`,
+    `backend:   node:http on ${backend.url} (pid ${backend.pid}), fixed 100-byte body, keep-alive`,
   );
+  if (withPeers) {
+    for (const p of peers.started) {
+      console.log(`peer:      ${p.name} ${p.info.version} (pid ${p.info.pid}): ${p.info.describe}`);
+      console.log(`           ${p.info.command}`);
+    }
+    for (const p of peers.skipped) console.log(`peer:      ${p.name} SKIPPED: ${p.reason}`);
+  }
+  console.log('');
 
   const targets = [
     { name: 'direct (backend)', url: backend.url, proxy: undefined },
     { name: 'bare http-proxy-3', url: bare.url, proxy: bare },
     { name: 'switchyard engine', url: engine.url, proxy: engine },
+    ...peers.started.map((p) => ({ name: p.name, url: p.peer.url, proxy: p.peer, peer: p })),
   ];
 
-  // Each target must answer 200 with the backend's exact body before it is measured.
+  // Each target must answer 200 with the backend's exact body before it is measured, and
+  // every response of the measured runs is checked the same way (wrk: throughput-wrk.lua,
+  // autocannon: expectBody).
   const reference = await get(`${backend.url}/`);
+  s.expectBody = reference.body;
   for (const t of targets) {
     const r = await get(`${t.url}/`);
     if (r.status !== 200 || !r.body.equals(reference.body)) {
@@ -99,10 +184,14 @@ async function main() {
 
   for (const t of targets) {
     process.stdout.write(`measuring ${t.name.padEnd(18)} ${t.url} … `);
-    t.result = await measure(t, s, [backend, ...(t.proxy ? [t.proxy] : [])]);
-    const bad = t.result.non200 + t.result.errors;
+    t.result = await measure(t, s, [backend, ...(t.proxy ? [t.proxy] : [])], () =>
+      backendCounts(backend),
+    );
+    const [before, after] = t.result.snapshots;
+    t.result.backendConnections = after.connections[0] - before.connections[0];
+    const bad = t.result.non200 + t.result.badBody + t.result.errors;
     console.log(
-      `${fmt.int(t.result.rps)} req/s${bad > 0 ? `  (${t.result.non200} non-200; ${t.result.errorDetail})` : ''}`,
+      `${fmt.int(t.result.rps)} req/s${bad > 0 ? `  (${t.result.non200} non-200, ${t.result.badBody} bad body; ${t.result.errorDetail})` : ''}`,
     );
   }
 
@@ -118,7 +207,9 @@ async function main() {
       '×direct',
       'requests',
       'non-200',
+      'bad body',
       'errors',
+      'backend conns',
       'proxy CPU',
       'backend CPU',
     ],
@@ -135,34 +226,70 @@ async function main() {
       fmt.x(r.p99 / direct.p99),
       fmt.int(r.requests),
       fmt.int(r.non200),
+      fmt.int(r.badBody),
       fmt.int(r.errors),
+      fmt.int(r.backendConnections),
       t.proxy ? fmt.pct(r.cpu[1]) : '–',
       fmt.pct(r.cpu[0]),
     ]);
   }
   console.log(`\n${table(rows)}\n`);
   console.log(
-    '(×direct: req/s ratio higher is better; latency ratios lower is better. CPU: share of one core during the measured window.)',
+    '(×direct: req/s ratio higher is better; latency ratios lower is better. CPU: share of one core during the measured window,\n' +
+      ' all processes of the proxy together. backend conns: connections the backend accepted during the measured window;\n' +
+      " for direct those are the load tool's own.)",
+  );
+  if (layout.proxy !== undefined) {
+    const unsaturated = targets.filter((t) => t.proxy && t.result.cpu[1] < SATURATED);
+    if (unsaturated.length > 0) {
+      console.log(
+        `(Not CPU-bound: ${unsaturated.map((t) => `${t.name} ${fmt.pct(t.result.cpu[1])}`).join(', ')} of its core. ` +
+          `The other core (backend + load tool) or waiting held it back; its ratio is a lower bound.)`,
+      );
+    }
+  }
+  const bareR = targets[1].result;
+  console.log(
+    `\nQuoted, not measured (earlier runs on this machine class, unpinned, other conditions): ` +
+      QUOTED.map(([n, v]) => `${n} ≈ ${v.toFixed(2)}×`).join(', ') +
+      ` direct. Bare http-proxy-3 measured ${fmt.x(bareR.rps / direct.rps)} direct in this run; do not compare the rows above with these.`,
   );
 
-  const bareR = targets[1].result;
   const sy = targets[2].result;
   console.log(
-    `\nSwitchyard vs bare http-proxy-3 (this run): ${fmt.x(sy.rps / bareR.rps)} the requests/s, p50 ${fmt.x(sy.p50 / bareR.p50)}, p99 ${fmt.x(sy.p99 / bareR.p99)}.`,
+    `\nSwitchyard at ${fmt.x(sy.rps / direct.rps)} direct; vs bare http-proxy-3 (this run): ${fmt.x(sy.rps / bareR.rps)} the requests/s, p50 ${fmt.x(sy.p50 / bareR.p50)}, p99 ${fmt.x(sy.p99 / bareR.p99)}.`,
   );
-  console.log(
-    `Switchyard at ${fmt.x(sy.rps / direct.rps)} direct; bare http-proxy-3 at ${fmt.x(bareR.rps / direct.rps)} direct in this run. ` +
-      `Quoted reference figures (measured earlier on this machine class, NOT by this script): ` +
-      REFERENCE.map(([n, v]) => `${n} ≈ ${v.toFixed(2)}×`).join(', ') +
-      ' direct.',
-  );
+  if (withPeers) {
+    const measured = targets.filter((t) => t.peer);
+    const skipped = peers.skipped.map((p) => `${p.name} skipped`);
+    console.log(
+      `Switchyard vs measured peers (this run, ratio of req/s; > 1 means Switchyard is faster): ` +
+        [
+          ...measured.map(
+            (t) =>
+              `${fmt.x(sy.rps / t.result.rps)} ${t.name} (${fmt.int(sy.rps)} vs ${fmt.int(t.result.rps)})`,
+          ),
+          ...skipped,
+        ].join(', ') +
+        '.',
+    );
+  } else {
+    console.log('(--peers also measures Apache mod_proxy, nginx and Caddy in the same run.)');
+  }
 
   reportCrashes([backend, bare, engine]);
 
-  const invalid = targets.filter((t) => t.result.non200 + t.result.errors > 0);
+  const failed = peers.skipped.filter((p) => p.failed);
+  if (failed.length > 0) {
+    console.log(
+      `\nWARNING: ${failed.map((p) => `${p.name} is installed but ${p.reason}`).join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
+  const invalid = targets.filter((t) => t.result.non200 + t.result.badBody + t.result.errors > 0);
   if (invalid.length > 0) {
     console.log(
-      `\nWARNING: ${invalid.map((t) => `${t.name}: ${t.result.non200} non-200, ${t.result.errorDetail}`).join('; ')}. ` +
+      `\nWARNING: ${invalid.map((t) => `${t.name}: ${t.result.non200} non-200, ${t.result.badBody} bad body, ${t.result.errorDetail}`).join('; ')}. ` +
         'Those rows include failed exchanges; their req/s is not pure successful throughput.',
     );
     process.exitCode = 1;
