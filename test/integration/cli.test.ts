@@ -21,11 +21,16 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
+/** Every command started, so a failing test cannot leave one running. */
+const started = new Set<ChildProcessWithoutNullStreams>();
+
 function run(args: string[], cwd: string): Cli {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env: { ...process.env, XDG_CONFIG_HOME: cwd },
   });
+  started.add(child);
+  child.on('exit', () => started.delete(child));
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -68,6 +73,7 @@ describe('switchyard command', () => {
     b = await startBackend('b');
   });
   afterAll(async () => {
+    for (const child of started) child.kill('SIGKILL');
     await a.close();
     await b.close();
   });
