@@ -109,6 +109,8 @@ export class EngineApi implements ProxyApi {
   }
 
   #queue(summary: ExchangeSummary): void {
+    // Nobody shows the live log: no batches to build (a UI loads the ring when it opens).
+    if (this.events.listenerCount('exchanges') === 0) return;
     this.#pending.set(summary.id, summary);
     this.#flushTimer ??= setTimeout(() => this.#flush(), this.#options.batchMs ?? 50);
   }

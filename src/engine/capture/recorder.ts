@@ -108,8 +108,10 @@ function headerValue(headers: HeaderPairs, name: string): string | undefined {
 export class Recording {
   readonly id: number;
   readonly summary: ExchangeSummary;
-  readonly requestHeaders: HeaderPairs;
-  responseHeaders: HeaderPairs = [];
+  /** Node's raw header list (never mutated after parsing); pairs are built on demand. */
+  readonly #rawHeaders: readonly string[];
+  /** The headers object sent to the client (not changed after writeHead); pairs on demand. */
+  #responseHeaders: OutgoingHttpHeaders | undefined;
   readonly httpVersion: string;
   readonly requestBody = new CapturedBody();
   readonly responseBody = new CapturedBody();
@@ -124,9 +126,11 @@ export class Recording {
   constructor(id: number, start: ExchangeStart, recorder: Recorder) {
     this.#recorder = recorder;
     this.id = id;
-    this.requestHeaders = pairs(start.rawHeaders);
+    this.#rawHeaders = start.rawHeaders;
     this.httpVersion = start.httpVersion;
-    this.bytes = 256 + start.url.length + start.rawHeaders.reduce((n, h) => n + h.length, 0);
+    // An estimate, not a count: walking every header per request to be exact costs more
+    // than the accuracy is worth for a memory bound.
+    this.bytes = 256 + start.url.length + start.rawHeaders.length * 24;
     this.summary = {
       id,
       startedAt: Date.now(),
@@ -171,7 +175,7 @@ export class Recording {
   response(status: number, headers: OutgoingHttpHeaders): void {
     this.summary.timings.firstByte ??= this.#elapsed();
     this.summary.status = status;
-    this.responseHeaders = outgoingPairs(headers);
+    this.#responseHeaders = headers;
   }
 
   requestData(chunk: Buffer): void {
@@ -235,17 +239,27 @@ export class Recording {
     this.#recorder.grew(this);
   }
 
+  get requestHeaders(): HeaderPairs {
+    return pairs(this.#rawHeaders);
+  }
+
+  get responseHeaders(): HeaderPairs {
+    return this.#responseHeaders === undefined ? [] : outgoingPairs(this.#responseHeaders);
+  }
+
   detail(): ExchangeDetail {
     const contentType = (headers: HeaderPairs) => headerValue(headers, 'content-type');
+    const requestHeaders = this.requestHeaders;
+    const responseHeaders = this.responseHeaders;
     return {
       ...this.summary,
       timings: { ...this.summary.timings },
       ...(this.summary.websocket ? { websocket: { ...this.summary.websocket } } : {}),
-      requestHeaders: this.requestHeaders,
-      responseHeaders: this.responseHeaders,
+      requestHeaders,
+      responseHeaders,
       httpVersion: this.httpVersion,
-      requestBody: this.requestBody.info(contentType(this.requestHeaders)),
-      responseBody: this.responseBody.info(contentType(this.responseHeaders)),
+      requestBody: this.requestBody.info(contentType(requestHeaders)),
+      responseBody: this.responseBody.info(contentType(responseHeaders)),
       ...(this.frames ? { frames: [...this.frames], framesDropped: this.framesDropped } : {}),
     };
   }
