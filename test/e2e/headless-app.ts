@@ -140,8 +140,15 @@ export async function startHeadless(config: object): Promise<HeadlessApp> {
   };
 }
 
-/** Screenshots for docs/screenshots/, taken during the e2e run in both colour schemes. */
-export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+/**
+ * Screenshots taken during the e2e run in both colour schemes. `npm run screenshots`
+ * writes them to docs/screenshots/ (the README shows those); a plain test run writes them
+ * to a temporary folder, so `npm test` never changes tracked files.
+ */
+export const SCREENSHOTS =
+  process.env['SWITCHYARD_SCREENSHOTS'] === 'docs'
+    ? join(ROOT, 'docs/screenshots')
+    : join(tmpdir(), 'switchyard-screenshots');
 
 export async function screenshotBothSchemes(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
