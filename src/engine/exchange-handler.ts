@@ -27,6 +27,7 @@ import {
 } from './headers.js';
 import { joinPath, mapToBackend, prefixBase, splitRequestTarget } from './paths.js';
 import { checkRequest } from './request-checks.js';
+import { IDEMPOTENT_METHODS, hasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
 import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
@@ -69,9 +70,6 @@ interface Accepted {
 
 type Decision = Accepted | { error: ProxyError; close?: boolean };
 
-/** Methods a failover may send again after request bytes reached a member. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
 /**
  * Connections on which a request was refused as malformed or ambiguous. Requests pipelined
  * after it on the same connection are not trusted (their framing is exactly what was in
@@ -88,11 +86,6 @@ function localAuthority(socket: Socket): string {
 /** A member's URL with the balancer URL's path under it (`balancer://c/x` → member + /x). */
 function memberBackend(member: Member, balancerPath: string): UrlTarget {
   return { ...member.target, path: joinPath(prefixBase(member.target.path), balancerPath) };
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolean): ExchangeStart {
@@ -277,6 +270,7 @@ export class ExchangeHandler {
       return;
     }
     if (listener.closing) res.shouldKeepAlive = false;
+    const withBody = hasBody(req.headers);
     const rec = this.#recorder.begin(startOf(listener, req, false));
     if (rec) {
       res.once('close', () =>
@@ -285,7 +279,7 @@ export class ExchangeHandler {
           res.headersSent ? res.statusCode : 0,
         ),
       );
-      if (hasBody(req)) req.on('data', (chunk: Buffer) => rec.requestData(chunk));
+      if (withBody) req.on('data', (chunk: Buffer) => rec.requestData(chunk));
     }
     const decision = this.#decide(runtime, listener, req, false);
     if ('error' in decision) {
@@ -299,9 +293,7 @@ export class ExchangeHandler {
     rec?.route(decision.route.name);
     const { target } = decision.route;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
-    if (target.kind === 'balancer' && !balancer)
-      throw new Error(`balancer ${target.name} missing from the runtime`);
-    this.#attempts(decision, balancer, req, res, rec);
+    this.#attempts(decision, balancer, withBody, req, res, rec);
   }
 
   /**
@@ -311,6 +303,7 @@ export class ExchangeHandler {
   #attempts(
     a: Accepted,
     balancer: Balancer | undefined,
+    withBody: boolean,
     req: IncomingMessage,
     res: ServerResponse,
     rec?: Recording,
@@ -318,9 +311,9 @@ export class ExchangeHandler {
     const { route } = a;
     const tried = new Set<Member>();
     const maxAttempts = balancer?.maxAttempts ?? 1;
-    const body = maxAttempts > 1 && hasBody(req) ? new BodyReplay(req) : undefined;
+    const body = maxAttempts > 1 && withBody ? new BodyReplay(req) : undefined;
     let current: Member | undefined;
-    if (balancer && hasBody(req))
+    if (balancer && withBody)
       req.on('data', (chunk: Buffer) => current && (current.stats.bytesOut += chunk.length));
     const sticky = { path: a.path, query: a.query, cookie: a.incoming.cookie };
 
@@ -367,7 +360,7 @@ export class ExchangeHandler {
           if (member && balancer) {
             if (failure.connected) member.stats.errors++;
             else balancer.markError(member, shortReason(failure));
-            const safe = !failure.connected || IDEMPOTENT.has(req.method ?? '');
+            const safe = !failure.connected || IDEMPOTENT_METHODS.has(req.method ?? '');
             if (tried.size + 1 < maxAttempts && safe && (body?.replayable ?? true)) {
               tried.add(member);
               attempt();
@@ -396,7 +389,19 @@ export class ExchangeHandler {
   ): { backend: UrlTarget; member?: Member; why?: string } | { error: ProxyError } {
     const { route } = a;
     if (route.target.kind === 'url') return { backend: route.target };
-    const choice = balancer!.choose(sticky, tried);
+    if (!balancer) {
+      // The schema checks that every balancer:// target names a balancer; say so anyway
+      // rather than throw inside a request handler.
+      return {
+        error: {
+          status: 500,
+          title: 'Internal Server Error',
+          detail: `Route '${route.name}' names balancer '${route.target.name}', which is not running.`,
+          route: route.name,
+        },
+      };
+    }
+    const choice = balancer.choose(sticky, tried);
     if (!choice.member) {
       return {
         error: {

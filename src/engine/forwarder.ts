@@ -24,6 +24,7 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import { IDEMPOTENT_METHODS, hasBody } from './request-semantics.js';
 import type { UrlTarget } from './router.js';
 
 export type FailureKind =
@@ -97,8 +98,6 @@ interface TunnelExchange {
  */
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeCarrier = IncomingMessage & { [EXCHANGE]?: WebExchange };
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 function classify(error: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
   if (timedOut) return 'timeout';
@@ -282,17 +281,14 @@ export class Forwarder {
       res.destroy();
       return;
     }
-    const hasBody =
-      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
     if (
       !exchange.retried &&
       !exchange.timedOut &&
       proxyReq?.reusedSocket === true &&
       error.code === 'ECONNRESET' &&
       !res.headersSent &&
-      !hasBody &&
-      req.headers['transfer-encoding'] === undefined &&
-      IDEMPOTENT.has(req.method ?? '')
+      !hasBody(req.headers) &&
+      IDEMPOTENT_METHODS.has(req.method ?? '')
     ) {
       exchange.retried = true;
       exchange.connected = false;
