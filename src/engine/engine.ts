@@ -153,8 +153,8 @@ export class Engine {
       );
     }
     const config = parsed.data;
-    this.#tlsNames = tlsRouteNames(config);
-    if (config.listeners.some((l) => l.tls)) await this.#checkTlsNames();
+    const tlsNames = tlsRouteNames(config);
+    if (config.listeners.some((l) => l.tls)) await this.#checkTlsNames(tlsNames);
     else await this.#trustExistingCa();
     let runtime: Runtime;
     try {
@@ -169,6 +169,7 @@ export class Engine {
     await this.#listeners.reconcile(config.listeners);
     this.#runtime = runtime;
     this.#config = config;
+    this.#tlsNames = tlsNames;
     this.#stats.retain(
       new Set(config.balancers.flatMap((b) => b.members.map((m) => memberLabel(m.url)))),
     );
@@ -180,8 +181,14 @@ export class Engine {
    * The local CA, opened (created on first use) when a TLS listener first needs it. It is
    * created permitting the hostnames TLS routes name; an existing CA is never widened here.
    */
-  certificateAuthority(): Promise<CertificateAuthority> {
-    this.#authority ??= CertificateAuthority.open(this.dataDir, { names: this.#tlsNames }).catch(
+  certificateAuthority(names: readonly string[] = this.#tlsNames): Promise<CertificateAuthority> {
+    // Opening it also trusts it for https backends (another local Switchyard, say).
+    this.#authority ??= CertificateAuthority.open(this.dataDir, { names: [...names] }).then(
+      (ca) => {
+        this.#forwarder.trust([ca.certPem]);
+        return ca;
+      },
+
       (error: unknown) => {
         this.#authority = undefined;
         throw new ConfigApplyError(
@@ -194,19 +201,17 @@ export class Engine {
 
   /** https backends may carry certificates from this CA (another local Switchyard, say). */
   async #trustExistingCa(): Promise<void> {
+    if (this.#authority) return; // trusted when it was opened
     try {
-      if (await CertificateAuthority.exists(this.dataDir)) {
-        this.#forwarder.trust([(await this.certificateAuthority()).certPem]);
-      }
+      if (await CertificateAuthority.exists(this.dataDir)) await this.certificateAuthority();
     } catch {
       // No usable CA: https backends are verified against the system store alone.
     }
   }
 
-  async #checkTlsNames(): Promise<void> {
-    const ca = await this.certificateAuthority();
-    this.#forwarder.trust([ca.certPem]);
-    const missing = ca.missingNames(this.#tlsNames);
+  async #checkTlsNames(names: readonly string[]): Promise<void> {
+    const ca = await this.certificateAuthority(names);
+    const missing = ca.missingNames(names);
     if (missing.length === 0) return;
     this.events.emit(
       'warning',
