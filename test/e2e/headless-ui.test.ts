@@ -77,27 +77,31 @@ describe.skipIf(missing !== undefined)(
     it('opens the API from the printed URL, by IP and by localhost, and blocks inline script', async () => {
       for (const url of [ui.url, ui.url.replace('127.0.0.1', 'localhost')]) {
         const page = await browser.newPage();
-        const response = await page.goto(url);
-        expect(response?.status()).toBe(200);
-        expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-        await page.waitForFunction("document.title !== 'loading'", undefined, {
-          timeout: 10_000,
-        });
-        expect(await page.title()).toBe('host:headless');
-        expect(await page.evaluate("'inlineRan' in window")).toBe(false);
-        await page.close();
+        try {
+          const response = await page.goto(url);
+          expect(response?.status()).toBe(200);
+          expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+          // Polled from here, not with waitForFunction: its polling evaluates a string in the
+          // page, which the page's own CSP (no 'unsafe-eval') rightly refuses.
+          await expect.poll(() => page.title(), { timeout: 10_000 }).not.toBe('loading');
+          expect(await page.title()).toBe('host:headless');
+          expect(await page.evaluate("'inlineRan' in window")).toBe(false);
+        } finally {
+          await page.close();
+        }
       }
     });
 
     it('refuses a page from another origin even when it has the token', async () => {
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${foreignPort}/`);
-      await page.waitForFunction("document.title !== 'loading'", undefined, {
-        timeout: 10_000,
-      });
-      expect(await page.title()).toBe('refused');
-      expect(ui.bridge.clients).toBe(0);
-      await page.close();
+      try {
+        await page.goto(`http://127.0.0.1:${foreignPort}/`);
+        await expect.poll(() => page.title(), { timeout: 10_000 }).not.toBe('loading');
+        expect(await page.title()).toBe('refused');
+        expect(ui.bridge.clients).toBe(0);
+      } finally {
+        await page.close();
+      }
     });
   },
 );
