@@ -19,6 +19,7 @@ import { Balancer, memberLabel } from './balancing/balancer.js';
 import { HealthChecker, type HealthChange } from './balancing/health.js';
 import { MemberStatsStore, type MemberStats } from './balancing/member-stats.js';
 import { Recorder, type CaptureLimits } from './capture/recorder.js';
+import { compileClientTimeouts } from './client-timeouts.js';
 import { ExchangeHandler, type Runtime } from './exchange-handler.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
 import { Forwarder } from './forwarder.js';
@@ -162,11 +163,12 @@ export class Engine {
         router: new Router(config),
         access: new AccessList(config.access.allow),
         balancers: new Map(config.balancers.map((b) => [b.name, new Balancer(b, this.#stats)])),
+        clientTimeouts: compileClientTimeouts(config.clientTimeouts),
       };
     } catch (error) {
       throw new ConfigApplyError((error as Error).message);
     }
-    await this.#listeners.reconcile(config.listeners);
+    await this.#listeners.reconcile(config.listeners, runtime.clientTimeouts);
     this.#runtime = runtime;
     this.#config = config;
     this.#tlsNames = tlsNames;

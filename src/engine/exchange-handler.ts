@@ -16,8 +16,9 @@ import type { Socket } from 'node:net';
 import type { AccessList } from './access.js';
 import type { Balancer, Member } from './balancing/balancer.js';
 import { BodyReplay } from './body-replay.js';
+import { watchRequestBody, watchResponseSend, type ClientTimeouts } from './client-timeouts.js';
 import { sendError, sendErrorOnSocket, type ProxyError } from './error-page.js';
-import type { ForwardFailure, Forwarder, UpstreamRequest } from './forwarder.js';
+import type { ForwardFailure, Forwarder, UpstreamRequest, WebHandle } from './forwarder.js';
 import {
   applyHeaderOps,
   endToEndHeaders,
@@ -25,12 +26,20 @@ import {
   upstreamHeaders,
   type ForwardingFacts,
 } from './headers.js';
-import { joinPath, mapToBackend, prefixBase, splitRequestTarget } from './paths.js';
+import {
+  decodeSlashes,
+  hasEncodedSlash,
+  joinPath,
+  mapToBackend,
+  prefixBase,
+  splitRequestTarget,
+} from './paths.js';
 import { checkRequest } from './request-checks.js';
 import { IDEMPOTENT_METHODS, hasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
 import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
+import { formatDuration } from '../shared/duration.js';
 import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
 import { FrameParser } from './capture/ws-frames.js';
 import type { RequestFacts } from './balancing/balancer.js';
@@ -40,6 +49,7 @@ export interface Runtime {
   router: Router;
   access: AccessList;
   balancers: ReadonlyMap<string, Balancer>;
+  clientTimeouts: ClientTimeouts;
 }
 
 /** The listener a request arrived on; `closing` once a reload removed it. */
@@ -191,7 +201,24 @@ export class ExchangeHandler {
       };
     }
     const host = hostnameOf(req.headers.host);
-    const route = runtime.router.match(listener.name, host, target.path);
+    let route = runtime.router.match(listener.name, host, target.path);
+    if (route && hasEncodedSlash(target.path)) {
+      // The route the raw path matches decides, as AllowEncodedSlashes does per vhost.
+      if (route.encodedSlashes === undefined) {
+        return {
+          error: {
+            status: 404,
+            title: 'Encoded slash refused',
+            route: route.name,
+            detail: `The path '${target.path.slice(0, 200)}' contains an encoded slash (%2F or %5C), which a backend may decode into a path outside route '${route.name}'. Set encodedSlashes: decode or passthrough on the route to allow them (Apache AllowEncodedSlashes On / NoDecode).`,
+          },
+        };
+      }
+      if (route.encodedSlashes === 'decode') {
+        target.path = decodeSlashes(target.path);
+        route = runtime.router.match(listener.name, host, target.path);
+      }
+    }
     if (!route) {
       return {
         error: {
@@ -293,7 +320,46 @@ export class ExchangeHandler {
     rec?.route(decision.route.name);
     const { target } = decision.route;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
-    this.#attempts(decision, balancer, withBody, req, res, rec);
+    this.#attempts(decision, balancer, withBody, runtime.clientTimeouts, req, res, rec);
+  }
+
+  /** The client broke a body limit: cancel the upstream request and say so with 408. */
+  #clientTooSlow(
+    a: Accepted,
+    req: IncomingMessage,
+    res: ServerResponse,
+    why: string,
+    inFlight: WebHandle | undefined,
+    rec?: Recording,
+  ): void {
+    inFlight?.abort();
+    if (res.headersSent) {
+      // The backend answered before the body ended; the answer cannot change now.
+      rec?.fail(why);
+      req.socket.destroy();
+      return;
+    }
+    this.#closeAfter(req, res);
+    answer(
+      res,
+      a.incoming,
+      {
+        status: 408,
+        title: 'Request Timeout',
+        route: a.route.name,
+        detail: `${why} The request was cancelled before the backend answered; the backend was not at fault.`,
+      },
+      rec,
+    );
+  }
+
+  /**
+   * The answer being sent ends this connection: what follows on it (the rest of a body, a
+   * pipelined request) is not trusted as a request of its own.
+   */
+  #closeAfter(req: IncomingMessage, res: ServerResponse): void {
+    res.shouldKeepAlive = false;
+    refusedConnections.add(req.socket);
   }
 
   /**
@@ -304,11 +370,13 @@ export class ExchangeHandler {
     a: Accepted,
     balancer: Balancer | undefined,
     withBody: boolean,
+    timeouts: ClientTimeouts,
     req: IncomingMessage,
     res: ServerResponse,
     rec?: Recording,
   ): void {
     const { route } = a;
+    let inFlight: WebHandle | undefined;
     const tried = new Set<Member>();
     const maxAttempts = balancer?.maxAttempts ?? 1;
     const body = maxAttempts > 1 && withBody ? new BodyReplay(req) : undefined;
@@ -339,7 +407,7 @@ export class ExchangeHandler {
       const upstream = this.#upstream(a, backend, false);
       if (body) upstream.body = body.stream();
       const headersFor = this.#responseHeaders(a, backend);
-      this.#forwarder.web(req, res, upstream, {
+      inFlight = this.#forwarder.web(req, res, upstream, {
         onConnected: () => rec?.upstreamConnected(),
         responseHeaders: (proxyRes) => {
           const headers = headersFor(proxyRes);
@@ -352,12 +420,20 @@ export class ExchangeHandler {
               rec?.responseData(chunk);
             });
           }
+          watchResponseSend(proxyRes, res, timeouts.sendMs, () => {
+            rec?.fail(
+              `The client took none of the response for ${formatDuration(timeouts.sendMs)} (clientTimeouts.send); disconnected.`,
+            );
+            res.destroy();
+          });
           return headers;
         },
         onFailure: (failure) => {
           release();
           if (failure.kind === 'client') return;
-          if (member && balancer) {
+          // The client's fault: no member is blamed and none is tried next.
+          if (failure.kind === 'client-timeout') this.#closeAfter(req, res);
+          else if (member && balancer) {
             if (failure.connected) member.stats.errors++;
             else balancer.markError(member, shortReason(failure));
             const safe = !failure.connected || IDEMPOTENT_METHODS.has(req.method ?? '');
@@ -378,6 +454,13 @@ export class ExchangeHandler {
       });
     };
     attempt();
+    // Watched once the first attempt is reading the body: a 'data' listener added earlier
+    // would start the body flowing before anything consumes it.
+    if (withBody) {
+      watchRequestBody(req, timeouts, (why) =>
+        this.#clientTooSlow(a, req, res, why, inFlight, rec),
+      );
+    }
   }
 
   /** The backend for the next attempt: the route's URL, or the member its balancer picks. */
@@ -448,6 +531,17 @@ export class ExchangeHandler {
         status: 501,
         title: 'Not Implemented',
         detail: `Only WebSocket upgrades are tunnelled, not '${req.headers.upgrade ?? ''}'.`,
+      });
+      return;
+    }
+    if (hasBody(req.headers)) {
+      // The bytes after a handshake are the tunnel's; a body here would reach the backend
+      // as whatever the client wants it to be once the backend answers 101 — or as a second
+      // request when it does not.
+      refuse({
+        status: 400,
+        title: 'Bad Request',
+        detail: 'A WebSocket handshake cannot carry a body (Content-Length or Transfer-Encoding).',
       });
       return;
     }

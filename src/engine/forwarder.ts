@@ -22,13 +22,21 @@ import http, {
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { IDEMPOTENT_METHODS, hasBody } from './request-semantics.js';
 import type { UrlTarget } from './router.js';
 
 export type FailureKind =
-  'timeout' | 'refused' | 'reset' | 'unresolved' | 'protocol' | 'client' | 'other';
+  | 'timeout'
+  | 'refused'
+  | 'reset'
+  | 'unresolved'
+  | 'protocol'
+  | 'client'
+  /** The route's timeout ran out while the backend was waiting for the client's body. */
+  | 'client-timeout'
+  | 'other';
 
 export interface ForwardFailure {
   kind: FailureKind;
@@ -64,6 +72,7 @@ export interface WebHandlers {
 export interface TunnelHandlers {
   /** Client headers for the backend's handshake answer, a 101 or a refusal. */
   responseHeaders(proxyRes: IncomingMessage): OutgoingHttpHeaders;
+  /** Both sockets are piped to each other: observers may listen without changing the flow. */
   onOpen(upstream: Socket): void;
   onFailure(failure: ForwardFailure): void;
 }
@@ -75,10 +84,21 @@ interface WebExchange {
   upstream: UpstreamRequest;
   handlers: WebHandlers;
   proxyReq?: ClientRequest;
+  proxyRes?: IncomingMessage;
   timedOut: boolean;
+  /** When the timeout fired, the client was the one being waited for. */
+  waitingForClient: boolean;
   connected: boolean;
   retried: boolean;
+  /** The caller cancelled the exchange (it answered the client itself). */
+  aborted: boolean;
   clientError?: Error;
+}
+
+/** One plain request in flight, as the caller sees it. */
+export interface WebHandle {
+  /** Cancel the upstream request without any callback: the caller has answered already. */
+  abort(): void;
 }
 
 interface TunnelExchange {
@@ -99,8 +119,12 @@ interface TunnelExchange {
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeCarrier = IncomingMessage & { [EXCHANGE]?: WebExchange };
 
-function classify(error: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
-  if (timedOut) return 'timeout';
+function classify(
+  error: NodeJS.ErrnoException,
+  timedOut: boolean,
+  waitingForClient = false,
+): FailureKind {
+  if (timedOut) return waitingForClient ? 'client-timeout' : 'timeout';
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'refused';
@@ -130,6 +154,48 @@ function libraryTarget(target: UrlTarget): {
   };
 }
 
+/**
+ * Keep-alive to upstream. Idle sockets close after 4 s, before Node's default 5 s server
+ * keepAliveTimeout, so we rarely reuse a connection the backend is closing.
+ */
+const POOL_OPTIONS: http.AgentOptions = {
+  keepAlive: true,
+  maxSockets: 512,
+  maxFreeSockets: 64,
+  timeout: 4_000,
+  scheduling: 'lifo',
+};
+
+/**
+ * A pooled connection must be silent between responses. Bytes a backend sends after its
+ * declared response (past its Content-Length, say) would otherwise sit in the socket and
+ * be read as the answer to the next request sent on it — another client's exchange. Node
+ * drops them silently today and reuses the connection; here such a connection is closed
+ * instead, whether the bytes are already buffered or arrive while it is idle.
+ */
+function guardIdleSockets<A extends http.Agent>(agent: A): A {
+  const keep = agent.keepSocketAlive.bind(agent);
+  const reuse = agent.reuseSocket.bind(agent);
+  const spoil = new WeakMap<Duplex, () => void>();
+  agent.keepSocketAlive = (socket) => {
+    // (Node's method answers a boolean; @types/node declares void.)
+    if (socket.readableLength > 0 || (keep(socket) as unknown) === false) return false;
+    const onData = (): void => {
+      socket.destroy();
+    };
+    spoil.set(socket, onData);
+    socket.on('data', onData);
+    return true;
+  };
+  agent.reuseSocket = (socket, request) => {
+    const onData = spoil.get(socket);
+    if (onData) socket.removeListener('data', onData);
+    spoil.delete(socket);
+    reuse(socket, request);
+  };
+  return agent;
+}
+
 export class Forwarder {
   readonly #proxy = createProxyServer({
     selfHandleResponse: true,
@@ -140,24 +206,12 @@ export class Forwarder {
     ws: true,
   });
   readonly #agents = {
-    // Keep-alive to upstream. Idle sockets close after 4 s, before Node's default 5 s
-    // server keepAliveTimeout, so we rarely reuse a connection the backend is closing.
-    'http:': new http.Agent({
-      keepAlive: true,
-      maxSockets: 512,
-      maxFreeSockets: 64,
-      timeout: 4_000,
-      scheduling: 'lifo',
-    }),
-    'https:': new https.Agent({
-      keepAlive: true,
-      maxSockets: 512,
-      maxFreeSockets: 64,
-      timeout: 4_000,
-      scheduling: 'lifo',
-    }),
+    'http:': guardIdleSockets(new http.Agent(POOL_OPTIONS)),
+    'https:': guardIdleSockets(new https.Agent(POOL_OPTIONS)),
   };
   readonly #tunnels = new WeakMap<IncomingMessage, TunnelExchange>();
+  /** Tunnels between the backend's 101 and the library's pipe, by upstream socket. */
+  readonly #opening = new WeakMap<Socket, TunnelExchange>();
   /** What https backends are verified against: the system store plus the local CA. */
   #trusted: string = tls.rootCertificates.join('\n');
 
@@ -179,6 +233,9 @@ export class Forwarder {
       else socket.once('connect', connected);
       proxyReq.setTimeout(exchange.upstream.timeoutMs, () => {
         exchange.timedOut = true;
+        // A body still arriving, and not held back by the backend: the client is slow.
+        const { req } = exchange;
+        exchange.waitingForClient = !req.complete && !req.isPaused();
         proxyReq.destroy();
       });
     });
@@ -213,7 +270,11 @@ export class Forwarder {
           return;
         }
         exchange.open = true;
-        exchange.handlers.onOpen(upstream);
+        // Observers attach once the library has put back the bytes that came with the 101
+        // and piped both ways ('open'). A 'data' listener added now would start the socket
+        // flowing before the pipe exists, and a frame sent with the 101 would reach the
+        // observer but never the client.
+        this.#opening.set(upstream, exchange);
       });
       proxyReq.once('response', (res: IncomingMessage) => {
         settle();
@@ -222,6 +283,11 @@ export class Forwarder {
         this.#rewriteHandshakeAnswer(exchange, res, proxyReq, { connection: 'close' });
       });
       proxyReq.once('close', settle);
+    });
+    this.#proxy.on('open', (upstream) => {
+      const exchange = this.#opening.get(upstream);
+      this.#opening.delete(upstream);
+      exchange?.handlers.onOpen(upstream);
     });
     // The library reports client-socket errors of tunnels here, not to the callback.
     this.#proxy.on('error', (error, req, resOrSocket) => {
@@ -236,7 +302,7 @@ export class Forwarder {
     res: ServerResponse,
     upstream: UpstreamRequest,
     handlers: WebHandlers,
-  ): void {
+  ): WebHandle {
     const exchange: WebExchange = {
       kind: 'web',
       req,
@@ -244,8 +310,10 @@ export class Forwarder {
       upstream,
       handlers,
       timedOut: false,
+      waitingForClient: false,
       connected: false,
       retried: false,
+      aborted: false,
     };
     (req as ExchangeCarrier)[EXCHANGE] = exchange;
     req.once('error', (error) => {
@@ -254,6 +322,13 @@ export class Forwarder {
     req.url = upstream.path;
     req.headers = upstream.headers as IncomingMessage['headers'];
     this.#send(exchange);
+    return {
+      abort: () => {
+        exchange.aborted = true;
+        exchange.proxyRes?.destroy();
+        exchange.proxyReq?.destroy();
+      },
+    };
   }
 
   #send(exchange: WebExchange): void {
@@ -275,10 +350,17 @@ export class Forwarder {
 
   #webFailed(exchange: WebExchange, error: NodeJS.ErrnoException): void {
     const { req, res, proxyReq } = exchange;
+    if (exchange.aborted) return;
     // (req.destroyed is true after any request body ends; the socket tells if the client left.)
     if (error === exchange.clientError || req.socket.destroyed || res.destroyed) {
       proxyReq?.destroy();
       res.destroy();
+      return;
+    }
+    if (exchange.proxyRes?.complete === true) {
+      // The backend sent more than the response it declared (bytes past its Content-Length).
+      // Node's parser read the whole declared response, then refused the rest and closed
+      // that connection, so it is never reused; the client still gets the declared response.
       return;
     }
     if (
@@ -301,7 +383,7 @@ export class Forwarder {
       return;
     }
     exchange.handlers.onFailure({
-      kind: classify(error, exchange.timedOut),
+      kind: classify(error, exchange.timedOut, exchange.waitingForClient),
       error,
       connected: exchange.connected,
     });
@@ -309,7 +391,9 @@ export class Forwarder {
 
   #respond(exchange: WebExchange, proxyRes: IncomingMessage): void {
     const { res, handlers } = exchange;
-    if (res.destroyed) {
+    exchange.proxyRes = proxyRes;
+    // (headersSent: the caller answered already, a 408 for a client too slow, say.)
+    if (exchange.aborted || res.destroyed || res.headersSent) {
       proxyRes.destroy();
       return;
     }

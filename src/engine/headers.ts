@@ -5,6 +5,7 @@
  * RequestHeader/Header operations applied last so the user always has the final word.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { FRAMING_HEADERS } from '../shared/config.js';
 import type { CompiledHeaderOps, CompiledRoute } from './router.js';
 
 /** RFC 9110 §7.6.1 plus the legacy proxy headers SPEC §2 names. */
@@ -20,16 +21,41 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate',
 ]);
 
-/** Header names listed in Connection are hop-by-hop too. */
+/**
+ * Header names listed in Connection are hop-by-hop too — except framing. A sender that
+ * lists Content-Length (`Connection: keep-alive, Content-Length`) must not make the next
+ * hop lose where the body ends: the body would be sent unframed and read as a request of
+ * its own. Framing is never dropped because a peer listed it.
+ */
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
   const tokens = new Set<string>();
   for (const t of text.split(',')) {
     const token = t.trim().toLowerCase();
-    if (token !== '' && token !== 'close' && token !== 'keep-alive') tokens.add(token);
+    if (
+      token !== '' &&
+      token !== 'close' &&
+      token !== 'keep-alive' &&
+      !FRAMING_HEADERS.includes(token)
+    )
+      tokens.add(token);
   }
   return tokens.size > 0 ? tokens : undefined;
+}
+
+/**
+ * The upstream body's framing, from the request as Node's parser read it (which refused
+ * every ambiguous shape): chunked when the client sent chunks, its Content-Length
+ * otherwise. Set last, so nothing upstream of this line can decide where the body ends.
+ * Saying chunked explicitly also keeps Node from sending a DELETE/OPTIONS/GET body unframed.
+ */
+function frameBody(out: OutgoingHttpHeaders, incoming: IncomingHttpHeaders): void {
+  delete out['content-length'];
+  delete out['transfer-encoding'];
+  if (incoming['transfer-encoding'] !== undefined) out['transfer-encoding'] = 'chunked';
+  else if (incoming['content-length'] !== undefined)
+    out['content-length'] = incoming['content-length'];
 }
 
 /** Copy end-to-end headers only. */
@@ -86,10 +112,6 @@ export function upstreamHeaders(
   if (upgrade) {
     out.connection = 'upgrade';
     out.upgrade = incoming.upgrade;
-  } else if (incoming['transfer-encoding'] !== undefined) {
-    // The body's framing is ours to choose upstream. Saying chunked explicitly keeps Node
-    // from sending a DELETE/OPTIONS body unframed, which would smuggle a second request.
-    out['transfer-encoding'] = 'chunked';
   }
   out.host = route.preserveHost ? facts.publicHost : backendHost;
   const forwardedFor = incoming['x-forwarded-for'];
@@ -100,6 +122,7 @@ export function upstreamHeaders(
   out['x-forwarded-proto'] = facts.secure ? 'https' : 'http';
   out['x-forwarded-server'] = facts.serverName;
   applyHeaderOps(out, route.requestHeaders);
+  frameBody(out, incoming);
   // Our hop goes on last, whatever the route's rules did to Via: it is what stops loops.
   const hop = `${httpVersion} ${facts.via}`;
   const via = out.via === undefined ? undefined : String(out.via);

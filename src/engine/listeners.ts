@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ListenerConfig } from '../shared/config.js';
 import { sendErrorOnSocket } from './error-page.js';
+import type { ClientTimeouts } from './client-timeouts.js';
 import type { ListenerSlot } from './exchange-handler.js';
 
 export interface ListenerCallbacks {
@@ -29,6 +30,9 @@ const TLS_SERVER_OPTIONS: https.ServerOptions = {
   ALPNProtocols: ['http/1.1'],
   honorCipherOrder: true,
 };
+
+/** Node checks each connection's header deadline this often. */
+const HEADER_CHECK_MS = 500;
 
 export interface ListenerStatus {
   name: string;
@@ -93,7 +97,12 @@ function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket): void
           detail: 'The request headers exceed 16 KiB.',
         }
       : timedOut
-        ? { status: 408, title: 'Request Timeout', detail: 'The request was not received in time.' }
+        ? {
+            status: 408,
+            title: 'Request Timeout',
+            detail:
+              'The request line and headers did not arrive in time (clientTimeouts.header in the routing file).',
+          }
         : {
             status: 400,
             title: 'Bad Request',
@@ -121,15 +130,21 @@ export class ListenerPool {
     }));
   }
 
-  async #open(config: ListenerConfig): Promise<Bound> {
+  async #open(config: ListenerConfig, timeouts: ClientTimeouts): Promise<Bound> {
     const slot: ListenerSlot = { name: config.name, secure: config.tls, closing: false };
+    const options: http.ServerOptions = {
+      requireHostHeader: true,
+      headersTimeout: timeouts.headerMs,
+      // Node's bound on a whole request (300 s) would cut a real upload on a slow link;
+      // bodies are bounded by their rate instead (client-timeouts.ts).
+      requestTimeout: 0,
+      // How often Node checks the header deadline; its default (30 s) would let a client
+      // take up to 30 s longer than clientTimeouts.header.
+      connectionsCheckingInterval: HEADER_CHECK_MS,
+    };
     const server = config.tls
-      ? https.createServer({
-          ...TLS_SERVER_OPTIONS,
-          ...(await this.#callbacks.tls()),
-          requireHostHeader: true,
-        })
-      : http.createServer({ requireHostHeader: true });
+      ? https.createServer({ ...TLS_SERVER_OPTIONS, ...(await this.#callbacks.tls()), ...options })
+      : http.createServer(options);
     // A failed handshake (unknown CA in the client, a name outside the CA's constraints)
     // concerns that connection only.
     server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
@@ -171,7 +186,7 @@ export class ListenerPool {
   }
 
   /** Make the bound set equal to `wanted`. Throws BindError with nothing changed on failure. */
-  async reconcile(wanted: readonly ListenerConfig[]): Promise<void> {
+  async reconcile(wanted: readonly ListenerConfig[], timeouts: ClientTimeouts): Promise<void> {
     const next = new Map<string, Bound>();
     const opened: Bound[] = [];
     try {
@@ -182,7 +197,7 @@ export class ListenerPool {
           next.set(key, kept);
           continue;
         }
-        const bound = await this.#open(config);
+        const bound = await this.#open(config, timeouts);
         opened.push(bound);
         next.set(key, bound);
       }
@@ -198,6 +213,7 @@ export class ListenerPool {
       if (!bound) continue;
       bound.config = config;
       bound.slot.name = config.name;
+      bound.server.headersTimeout = timeouts.headerMs;
     }
     this.#bound = next;
   }

@@ -2,7 +2,8 @@
  * Request-target handling shared by routing and forwarding: dot-segment removal (so
  * `/app/../admin` cannot escape a route), prefix matching on segment boundaries, and the
  * ProxyPass mapping from a public path to a backend path and back (ProxyPassReverse).
- * `//` and percent-encoded characters are passed through unchanged.
+ * `//` and percent-encoded characters are passed through unchanged, except encoded
+ * slashes, which the route decides about (see `hasEncodedSlash`).
  */
 
 export interface RequestTarget {
@@ -19,6 +20,29 @@ export function splitRequestTarget(url: string): RequestTarget | undefined {
   const query = q === -1 ? '' : url.slice(q);
   const hash = rawPath.indexOf('#');
   return { path: removeDotSegments(hash === -1 ? rawPath : rawPath.slice(0, hash)), query };
+}
+
+const ENCODED_SLASH = /%(2f|5c)/i;
+
+/**
+ * `%2F` (and `%5C`, which Windows servers read as a separator) in a path: a backend that
+ * decodes before it normalises reads `/app/..%2fsecret` as `/secret`, outside the route.
+ */
+export function hasEncodedSlash(path: string): boolean {
+  return ENCODED_SLASH.test(path);
+}
+
+/** AllowEncodedSlashes On: `%2F` and `%5C` become `/`, and dot segments are removed again. */
+export function decodeSlashes(path: string): string {
+  return removeDotSegments(path.replace(/%(2f|5c)/gi, '/'));
+}
+
+/**
+ * A path segment that only a `;`-parameter keeps from being `.` or `..` (`/app/..;/x`):
+ * servlet containers drop the parameter and step out of the route.
+ */
+export function hasParameterisedDotSegment(path: string): boolean {
+  return /\/(\.|%2e){1,2};/i.test(path);
 }
 
 const DOT = /^(\.|%2e)$/i;

@@ -1,10 +1,20 @@
 /**
  * Requests a trustworthy proxy refuses before they reach any backend (SPEC §2): the
  * ambiguous shapes that let two servers disagree about where one request ends and the next
- * begins. Node's parser already rejects CL+TE, bad chunking and conflicting lengths; these
- * are the shapes it lets through.
+ * begins, which host it is for, or which path it names. Node's parser already rejects
+ * CL+TE, bad chunking and conflicting lengths; these are the shapes it lets through.
  */
 import type { IncomingMessage } from 'node:http';
+import { hasParameterisedDotSegment } from './paths.js';
+
+/** RFC 9110 §7.2: `uri-host [ ":" port ]`, where uri-host is an IP literal or a reg-name. */
+const HOST_FIELD =
+  /^(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::(\d*))?$/;
+
+function validHost(value: string): boolean {
+  const m = HOST_FIELD.exec(value);
+  return m !== null && (m[1] === undefined || m[1] === '' || Number(m[1]) <= 65_535);
+}
 
 export interface Refusal {
   status: number;
@@ -24,6 +34,27 @@ export function checkRequest(req: IncomingMessage): Refusal | undefined {
   const bad = (detail: string): Refusal => ({ status: 400, title: 'Bad Request', detail });
   if (count(req.rawHeaders, 'host') > 1) {
     return bad('The request has more than one Host header; which host it is for is ambiguous.');
+  }
+  const host = req.headers.host;
+  if (host !== undefined && !validHost(host)) {
+    return bad(
+      `The Host header '${host.slice(0, 100)}' is not a host name or address with an optional port.`,
+    );
+  }
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (path.includes('\\')) {
+    // RFC 9112 §3.2: not a URL character. WHATWG URL parsers (and Windows servers) read it
+    // as `/`, so `/app/..\secret` would leave the route. (In the query, browsers send it raw.)
+    return bad(
+      'The request path contains a backslash, which is not allowed in a URL; send it as %5C.',
+    );
+  }
+  if (hasParameterisedDotSegment(path)) {
+    return bad(
+      "The request path has a '..;' or '.;' segment, which servlet containers read as '..' or '.'.",
+    );
   }
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {

@@ -3,7 +3,7 @@
  * First match wins. A route matches on host (exact, or `*.shop.test` for any subdomain),
  * on a path prefix at a segment boundary, and optionally on the listener it arrived on.
  */
-import type { HeaderOps, RouteConfig, RoutingConfig } from '../shared/config.js';
+import type { EncodedSlashes, HeaderOps, RouteConfig, RoutingConfig } from '../shared/config.js';
 import { parseDuration } from '../shared/duration.js';
 import { matchesPrefix } from './paths.js';
 
@@ -49,6 +49,8 @@ export interface CompiledRoute {
   timeoutMs: number;
   /** Verify https backends' certificates (SSLProxyVerify require). */
   tlsVerify: boolean;
+  /** Paths with %2F or %5C: undefined refuses them (AllowEncodedSlashes Off). */
+  encodedSlashes?: EncodedSlashes;
   requestHeaders: CompiledHeaderOps;
   responseHeaders: CompiledHeaderOps;
 }
@@ -104,6 +106,7 @@ function compileRoute(route: RouteConfig, index: number): CompiledRoute {
     websocket: route.websocket,
     timeoutMs: parseDuration(route.timeout) ?? 30_000,
     tlsVerify: route.tlsVerify,
+    ...(route.encodedSlashes === undefined ? {} : { encodedSlashes: route.encodedSlashes }),
     requestHeaders: compileHeaderOps(route.headers.request),
     responseHeaders: compileHeaderOps(route.headers.response),
   };

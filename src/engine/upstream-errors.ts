@@ -27,6 +27,13 @@ export function failureToError(failure: ForwardFailure, at: FailedUpstream): Pro
         title: 'Backend timed out',
         detail: `${origin} did not answer within ${formatDuration(at.timeoutMs)} (the route's timeout). Raise the timeout of route '${at.route}' if it needs longer.${chosen}`,
       };
+    case 'client-timeout':
+      return {
+        ...base,
+        status: 408,
+        title: 'Request Timeout',
+        detail: `The client did not send the rest of its request body within ${formatDuration(at.timeoutMs)} (route '${at.route}''s timeout), so the request to ${origin} was cancelled. The backend was not at fault.${chosen}`,
+      };
     case 'refused':
       return {
         ...base,

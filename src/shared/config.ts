@@ -89,10 +89,22 @@ const target = z
   }, 'must be an http(s) URL such as http://127.0.0.1:3000/app, or balancer://NAME/')
   .meta({ description: 'ProxyPass target: an http(s) URL, or balancer://NAME/ for a balancer.' });
 
+/**
+ * Framing headers say where a message ends. Switchyard frames each message it sends from
+ * what it actually read, so a rule may neither set nor remove them (a rule that did could
+ * make a backend read a body as a second request).
+ */
+export const FRAMING_HEADERS: readonly string[] = ['content-length', 'transfer-encoding'];
+
+const opHeaderName = headerName.refine(
+  (n) => !FRAMING_HEADERS.includes(n.toLowerCase()),
+  'is message framing, which Switchyard sets from the body it forwards; remove this rule',
+);
+
 const headerOps = z
   .strictObject({
-    set: z.record(headerName, headerValue).default({}),
-    remove: z.array(headerName).default([]),
+    set: z.record(opHeaderName, headerValue).default({}),
+    remove: z.array(opHeaderName).default([]),
   })
   .meta({ description: 'Headers to set (replacing any value) and to remove.' });
 
@@ -116,6 +128,8 @@ export const accessSchema = z
   })
   .meta({ description: 'Clients allowed to use the proxy (Apache <Proxy *> Require ip).' });
 
+export const ENCODED_SLASHES = ['decode', 'passthrough'] as const;
+
 export const routeSchema = z.strictObject({
   name,
   match: z
@@ -136,6 +150,10 @@ export const routeSchema = z.strictObject({
   tlsVerify: z.boolean().default(true).meta({
     description:
       "Verify an https backend's certificate against the system store and the local CA; false accepts self-signed backends.",
+  }),
+  encodedSlashes: z.enum(ENCODED_SLASHES).optional().meta({
+    description:
+      "Paths with an encoded slash (%2F) or backslash (%5C). Absent: 404, as Apache's AllowEncodedSlashes Off. 'decode': decoded to / before routing (On). 'passthrough': forwarded unchanged (NoDecode).",
   }),
   headers: z
     .strictObject({
@@ -186,6 +204,46 @@ export const balancerSchema = z.strictObject({
   members: z.array(memberSchema).min(1),
 });
 
+const CLIENT_TIMEOUT_DEFAULTS = {
+  header: '20s',
+  body: '20s',
+  bodyMinRate: 500,
+  bodyIdle: '60s',
+  send: '60s',
+} as const;
+
+/**
+ * How long Switchyard waits for a client, as Apache's mod_reqtimeout and nginx's
+ * client_header_timeout, client_body_timeout and send_timeout do. A client that is too slow
+ * gets 408 and the backend request is cancelled. The defaults never cut a real upload: a
+ * body only has to average 500 bytes/s after its first 20 s.
+ */
+export const clientTimeoutsSchema = z
+  .strictObject({
+    header: duration
+      .default(CLIENT_TIMEOUT_DEFAULTS.header)
+      .meta({ description: 'The request line and headers must arrive within this.' }),
+    body: duration.default(CLIENT_TIMEOUT_DEFAULTS.body).meta({
+      description:
+        'Time allowed for the request body before the minimum rate counts; every bodyMinRate bytes received add 1 s (mod_reqtimeout body=20,MinRate=500).',
+    }),
+    bodyMinRate: z
+      .int('must be a whole number of bytes per second')
+      .min(0)
+      .default(CLIENT_TIMEOUT_DEFAULTS.bodyMinRate)
+      .meta({
+        description: 'Bytes per second; 0 turns the rate rule off (bodyIdle still applies).',
+      }),
+    bodyIdle: duration
+      .default(CLIENT_TIMEOUT_DEFAULTS.bodyIdle)
+      .meta({ description: 'No request body byte for this long ends the request.' }),
+    send: duration.default(CLIENT_TIMEOUT_DEFAULTS.send).meta({
+      description:
+        'A client that takes none of a pending response for this long is disconnected (nginx send_timeout).',
+    }),
+  })
+  .meta({ description: 'Limits on slow clients: 408 instead of a backend held for ever.' });
+
 const configShape = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(CONFIG_VERSION).meta({ description: 'Routing file format version.' }),
@@ -193,6 +251,7 @@ const configShape = z.strictObject({
   access: accessSchema.default({ allow: ['127.0.0.0/8', '::1'] }),
   routes: z.array(routeSchema).default([]),
   balancers: z.array(balancerSchema).default([]),
+  clientTimeouts: clientTimeoutsSchema.default(CLIENT_TIMEOUT_DEFAULTS),
 });
 
 type Shape = z.output<typeof configShape>;
@@ -275,6 +334,8 @@ export type RoutingConfigInput = z.input<typeof routingConfigSchema>;
 export type ListenerConfig = RoutingConfig['listeners'][number];
 export type RouteConfig = RoutingConfig['routes'][number];
 export type HeaderOps = RouteConfig['headers']['request'];
+export type EncodedSlashes = (typeof ENCODED_SLASHES)[number];
+export type ClientTimeoutsConfig = RoutingConfig['clientTimeouts'];
 export type BalancerConfig = RoutingConfig['balancers'][number];
 export type MemberConfig = BalancerConfig['members'][number];
 export type HealthCheckConfig = NonNullable<BalancerConfig['healthCheck']>;

@@ -4,114 +4,12 @@
  * hidden in a body would show up as a second parsed request.
  */
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 import { rawRequest, statuses } from '../support/raw.js';
-
-interface ParsedRequest {
-  method: string;
-  target: string;
-  headers: Record<string, string[]>;
-  body: string;
-}
-
-interface RawBackend {
-  port: number;
-  /** Every byte received, per connection, in arrival order. */
-  bytes: Buffer[];
-  requests: ParsedRequest[];
-  /** Bytes that did not parse as an HTTP request (a desynchronised stream). */
-  garbage: string[];
-  /** Connections open right now. */
-  open(): number;
-  reset(): void;
-  close(): Promise<void>;
-}
-
-/** Parse one request at the start of `buf`; undefined while incomplete, 'garbage' when not HTTP. */
-function parseOne(buf: Buffer): { request: ParsedRequest; used: number } | 'garbage' | undefined {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end === -1) return buf.length > 65_536 ? 'garbage' : undefined;
-  const [line = '', ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n');
-  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(line);
-  if (!m) return 'garbage';
-  const headers: Record<string, string[]> = {};
-  for (const l of lines) {
-    const colon = l.indexOf(':');
-    const name = l.slice(0, colon).toLowerCase();
-    (headers[name] ??= []).push(l.slice(colon + 1).trim());
-  }
-  let at = end + 4;
-  let body = '';
-  if (headers['transfer-encoding']?.join(',').toLowerCase().includes('chunked')) {
-    for (let guard = 0; guard < 10_000; guard++) {
-      const eol = buf.indexOf('\r\n', at);
-      if (eol === -1) return undefined;
-      const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16);
-      if (Number.isNaN(size)) return 'garbage';
-      if (buf.length < eol + 2 + size + 2) return undefined;
-      body += buf.subarray(eol + 2, eol + 2 + size).toString('latin1');
-      at = eol + 2 + size + 2;
-      if (size === 0) break;
-    }
-  } else if (headers['content-length']) {
-    const n = Number(headers['content-length'][0]);
-    if (buf.length < at + n) return undefined;
-    body = buf.subarray(at, at + n).toString('latin1');
-    at += n;
-  }
-  return { request: { method: m[1] ?? '', target: m[2] ?? '', headers, body }, used: at };
-}
-
-async function startRawBackend(): Promise<RawBackend> {
-  const backend = {
-    bytes: [] as Buffer[],
-    requests: [] as ParsedRequest[],
-    garbage: [] as string[],
-  };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    const index = backend.bytes.push(Buffer.alloc(0)) - 1;
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      backend.bytes[index] = Buffer.concat([backend.bytes[index] ?? Buffer.alloc(0), chunk]);
-      pending = Buffer.concat([pending, chunk]);
-      for (let guard = 0; guard < 100 && pending.length > 0; guard++) {
-        const parsed = parseOne(pending);
-        if (parsed === undefined) return;
-        if (parsed === 'garbage') {
-          backend.garbage.push(pending.toString('latin1'));
-          pending = Buffer.alloc(0);
-          return;
-        }
-        backend.requests.push(parsed.request);
-        pending = pending.subarray(parsed.used);
-        const reply = `seen ${parsed.request.method} ${parsed.request.target}`;
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${reply.length}\r\n\r\n${reply}`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    ...backend,
-    port: (server.address() as AddressInfo).port,
-    open: () => sockets.size,
-    reset() {
-      backend.bytes.length = 0;
-      backend.requests.length = 0;
-      backend.garbage.length = 0;
-    },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { startRawBackend, type RawBackend } from '../support/raw-backend.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -174,6 +72,69 @@ describe('request smuggling', () => {
       expect(req?.headers['content-length']).toBeUndefined();
     });
   }
+
+  // Issue 11.1: a client listed the framing header in Connection. Before the fix the
+  // hop-by-hop rule dropped Content-Length, and the body went upstream unframed: the backend
+  // read the request inside it as a request of its own, outside the route's prefix.
+  const SMUGGLED = (path: string) => `GET ${path} HTTP/1.1\r\nHost: smuggled.example\r\n\r\n`;
+  function listedLength(method: string, hidden: string): string {
+    return (
+      `${method} /app/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(hidden)}\r\n` +
+      `Connection: keep-alive, Content-Length\r\n\r\n${hidden}`
+    );
+  }
+  for (const method of ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']) {
+    for (const path of ['/app/SMUGGLED', '/admin/secret']) {
+      it(`${method} with 'Connection: Content-Length' keeps its body framed (hidden ${path})`, async () => {
+        const hidden = SMUGGLED(path);
+        const raw = await rawRequest(proxy.port(), listedLength(method, hidden), { idleMs: 150 });
+        expect(statuses(raw)).toEqual([200]);
+        await sleep(50);
+        expect(backend.garbage).toEqual([]);
+        expect(backend.requests.map((r) => `${r.method} ${r.target}`)).toEqual([
+          `${method} /app/x`,
+        ]);
+        const [req] = backend.requests;
+        expect(req?.body).toBe(hidden);
+        expect(req?.headers['content-length']).toEqual([String(Buffer.byteLength(hidden))]);
+        expect(req?.headers['x-forwarded-for']).toBeDefined();
+      });
+    }
+  }
+
+  it("a chunked DELETE with 'Connection: Transfer-Encoding' stays chunked upstream", async () => {
+    const bytes =
+      'DELETE /app/item HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, Transfer-Encoding\r\n' +
+      `Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(HIDDEN).toString(16)}\r\n${HIDDEN}\r\n0\r\n\r\n`;
+    expect(statuses(await rawRequest(proxy.port(), bytes))).toEqual([200]);
+    expect(backend.garbage).toEqual([]);
+    expect(backend.requests.map((r) => r.body)).toEqual([HIDDEN]);
+    expect(backend.requests[0]?.headers['transfer-encoding']).toEqual(['chunked']);
+  });
+
+  it('other headers listed in Connection are still dropped', async () => {
+    const bytes =
+      'GET /app/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, X-Private, Content-Length\r\n' +
+      'X-Private: secret\r\nX-Public: yes\r\n\r\n';
+    expect(statuses(await rawRequest(proxy.port(), bytes))).toEqual([200]);
+    const [req] = backend.requests;
+    expect(req?.headers['x-private']).toBeUndefined();
+    expect(req?.headers['x-public']).toEqual(['yes']);
+  });
+
+  it('refuses a WebSocket handshake that carries a body, before any backend sees it', async () => {
+    const hidden = SMUGGLED('/admin/secret');
+    const raw = await rawRequest(
+      proxy.port(),
+      'GET /app/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, Content-Length\r\n' +
+        'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        `Content-Length: ${Buffer.byteLength(hidden)}\r\n\r\n${hidden}`,
+    );
+    expect(statuses(raw)).toEqual([400]);
+    expect(raw).toContain('cannot carry a body');
+    await sleep(50);
+    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+  });
 
   it('still forwards a chunked POST whose body is several chunks', async () => {
     const bytes =
