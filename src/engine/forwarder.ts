@@ -11,7 +11,11 @@
  *   receive (invalid characters) become a 502 instead of an exception;
  * - ProxyTimeout is our own timer, so a slow backend (504) is told apart from a reset (502);
  * - a request that fails because the backend closed an idle pooled connection just as it
- *   was reused is retried once when it has no body and is idempotent (Node's advice).
+ *   was reused is retried once when it has no body and is idempotent (Node's advice);
+ * - bytes a backend sends past its declared response never reach a later exchange: the
+ *   declared response is relayed and that connection closed (`guardIdleSockets`);
+ * - tunnel observers start on the library's `open` event, after it has put back the bytes
+ *   that came with the 101 and piped both ways, so observing never changes the flow.
  */
 import http, {
   type ClientRequest,

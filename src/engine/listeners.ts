@@ -143,7 +143,13 @@ export class ListenerPool {
       connectionsCheckingInterval: HEADER_CHECK_MS,
     };
     const server = config.tls
-      ? https.createServer({ ...TLS_SERVER_OPTIONS, ...(await this.#callbacks.tls()), ...options })
+      ? https.createServer({
+          ...TLS_SERVER_OPTIONS,
+          ...(await this.#callbacks.tls()),
+          ...options,
+          // A TLS handshake is part of getting the request head; Node's default is 120 s.
+          handshakeTimeout: timeouts.headerMs,
+        })
       : http.createServer(options);
     // A failed handshake (unknown CA in the client, a name outside the CA's constraints)
     // concerns that connection only.

@@ -51,6 +51,10 @@ export function checkRequest(req: IncomingMessage): Refusal | undefined {
       'The request path contains a backslash, which is not allowed in a URL; send it as %5C.',
     );
   }
+  if (/%00/.test(path)) {
+    // A backend written in C ends the path there; Apache and nginx refuse it too.
+    return bad('The request path contains an encoded NUL (%00).');
+  }
   if (hasParameterisedDotSegment(path)) {
     return bad(
       "The request path has a '..;' or '.;' segment, which servlet containers read as '..' or '.'.",

@@ -96,15 +96,26 @@ const target = z
  */
 export const FRAMING_HEADERS: readonly string[] = ['content-length', 'transfer-encoding'];
 
-const opHeaderName = headerName.refine(
-  (n) => !FRAMING_HEADERS.includes(n.toLowerCase()),
-  'is message framing, which Switchyard sets from the body it forwards; remove this rule',
-);
+const FRAMING_RULE =
+  'is message framing, which Switchyard sets from the body it forwards; remove this rule';
 
 const headerOps = z
   .strictObject({
-    set: z.record(opHeaderName, headerValue).default({}),
-    remove: z.array(opHeaderName).default([]),
+    set: z.record(headerName, headerValue).default({}),
+    remove: z
+      .array(headerName.refine((n) => !FRAMING_HEADERS.includes(n.toLowerCase()), FRAMING_RULE))
+      .default([]),
+  })
+  .superRefine((ops, ctx) => {
+    for (const name of Object.keys(ops.set)) {
+      if (FRAMING_HEADERS.includes(name.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['set', name],
+          message: `'${name}' ${FRAMING_RULE}`,
+          params: { reference: true },
+        });
+    }
   })
   .meta({ description: 'Headers to set (replacing any value) and to remove.' });
 

@@ -109,6 +109,11 @@ describe('paths a backend could read differently (issue 11.6)', () => {
     });
   }
 
+  it('refuses an encoded NUL in the path with 400', async () => {
+    expect((await send(proxy.port(), '/app/file%00.png')).status).toBe(400);
+    nobodySaw();
+  });
+
   it('a segment that merely contains ..; text is ordinary', async () => {
     expect(echoOf(await send(proxy.port(), '/app/a..;b')).url).toBe('/app/a..;b');
   });

@@ -229,4 +229,27 @@ describe('slow clients (issue 11.4)', () => {
       socket.destroy();
     }
   });
+
+  it('a TLS client that never finishes its handshake is cut after clientTimeouts.header', async () => {
+    const tls = await startProxy({
+      listeners: [{ name: 'secure', port: 0, tls: true }],
+      routes: [{ name: 'up', match: { path: '/' }, to: backend.url }],
+      clientTimeouts: { header: '1s' },
+    });
+    try {
+      const started = Date.now();
+      const socket = net.connect({ host: '127.0.0.1', port: tls.port() });
+      socket.on('error', () => {});
+      socket.resume();
+      const closed = await Promise.race([
+        new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
+        sleep(5_000).then(() => false),
+      ]);
+      socket.destroy();
+      expect(closed).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await tls.close();
+    }
+  });
 });

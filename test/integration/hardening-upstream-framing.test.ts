@@ -119,6 +119,38 @@ describe('a backend that sends more bytes than its Content-Length', () => {
     expect(backend.connections).toBe(3);
   });
 
+  it('a body sent with an answer to HEAD, or with a 204, is dropped with its connection', async () => {
+    backend.script = (socket, n) => {
+      socket.write(
+        n % 2 === 1
+          ? `HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nFORGED`
+          : `HTTP/1.1 204 No Content\r\n\r\nFORGED`,
+      );
+    };
+    const head = await send(proxy.port(), '/h', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe('6');
+    expect(head.body).toBe('');
+    const empty = await send(proxy.port(), '/e');
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBe('');
+    backend.script = (socket) => socket.write(ok('clean'));
+    expect((await send(proxy.port(), '/next')).body).toBe('clean');
+    expect(backend.connections).toBe(3);
+  });
+
+  it("a backend's Connection header cannot make the client lose Content-Length", async () => {
+    backend.script = (socket) => {
+      socket.write(
+        'HTTP/1.1 200 OK\r\nConnection: keep-alive, Content-Length\r\nContent-Length: 4\r\n\r\nbody',
+      );
+    };
+    const r = await send(proxy.port(), '/c');
+    expect(r.body).toBe('body');
+    expect(r.headers['content-length']).toBe('4');
+    expect(r.headers['transfer-encoding']).toBeUndefined();
+  });
+
   it('keeps reusing connections of a backend that stays within its framing', async () => {
     backend.script = (socket, n) => {
       socket.write(ok(`fine ${n}`));

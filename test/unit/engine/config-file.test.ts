@@ -63,6 +63,54 @@ routes:
     expect(text).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('refuses header rules on message framing, at their line', () => {
+    const r = parseRoutingText(
+      `version: 1
+routes:
+  - name: app
+    to: http://127.0.0.1:3000
+    headers:
+      request: { remove: [Content-Length] }
+      response: { set: { Transfer-Encoding: identity } }
+`,
+      'switchyard.yaml',
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = formatProblems(r.problems);
+    expect(text).toMatch(
+      /switchyard\.yaml:6:\d+ routes\[0\]\.headers\.request\.remove\[0\]: .*framing/,
+    );
+    expect(text).toMatch(/switchyard\.yaml:7:\d+ routes\[0\]\.headers\.response\.set.*framing/);
+  });
+
+  it('fills client timeouts and checks them and encodedSlashes', () => {
+    const ok = parseRoutingText(valid, 'switchyard.yaml');
+    expect(ok.ok && ok.config.clientTimeouts).toEqual({
+      header: '20s',
+      body: '20s',
+      bodyMinRate: 500,
+      bodyIdle: '60s',
+      send: '60s',
+    });
+    const r = parseRoutingText(
+      `version: 1
+clientTimeouts: { header: soon, bodyMinRate: -1 }
+routes:
+  - name: app
+    to: http://127.0.0.1:3000
+    encodedSlashes: allow
+`,
+      'switchyard.yaml',
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = formatProblems(r.problems);
+    expect(text).toContain('clientTimeouts.header: "soon" must be a duration');
+    expect(text).toContain('clientTimeouts.bodyMinRate');
+    expect(text).toContain('routes[0].encodedSlashes');
+  });
+
   it('reports cross-reference problems at their field', () => {
     const r = parseRoutingText(
       `version: 1
