@@ -8,12 +8,12 @@
  * - body: `body` to start with, plus 1 s for every `bodyMinRate` bytes received, and never
  *   `bodyIdle` without a byte. Time the body spends paused because the backend is not
  *   reading is not the client's and does not count;
- * - send: a client that takes none of a pending response for `send` is disconnected.
+ * - send: a client that takes none of a pending response for `send` is disconnected (the
+ *   forwarder's WebExchange, which owns the response's backpressure, enforces it).
  *
- * Each watcher costs one timer and no work per chunk beyond a counter.
+ * The body watcher costs one timer and no work per chunk beyond a counter.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { ClientTimeoutsConfig } from '../shared/config.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 
@@ -126,31 +126,4 @@ export function watchRequestBody(
   req.once('close', stop);
   arm();
   return stop;
-}
-
-/**
- * Disconnect a client that takes none of a pending response for `sendMs`: the response
- * stream is paused by the pipe while the client's socket is full, and resumed when it drains.
- */
-export function watchResponseSend(
-  source: Readable,
-  res: ServerResponse,
-  sendMs: number,
-  stuck: () => void,
-): void {
-  let timer: NodeJS.Timeout | undefined;
-  const clear = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
-  };
-  source.on('pause', () => {
-    if (timer !== undefined || res.writableFinished) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (!res.writableFinished) stuck();
-    }, sendMs);
-    timer.unref();
-  });
-  source.on('resume', clear);
-  res.once('close', clear);
 }

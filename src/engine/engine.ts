@@ -22,7 +22,7 @@ import { Recorder, type CaptureLimits } from './capture/recorder.js';
 import { compileClientTimeouts } from './client-timeouts.js';
 import { ExchangeHandler, type Runtime } from './exchange-handler.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
-import { Forwarder } from './forwarder.js';
+import { Forwarder } from './forwarder/forwarder.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
 import { CertificateAuthority } from './tls/authority.js';
@@ -313,7 +313,7 @@ export class Engine {
     const tunnelsDone = this.#waitForTunnels(graceMs);
     await this.#listeners.close(graceMs);
     await tunnelsDone;
-    this.#forwarder.close();
+    await this.#forwarder.close();
   }
 
   async #waitForTunnels(graceMs: number): Promise<void> {

@@ -16,9 +16,15 @@ import type { Socket } from 'node:net';
 import type { AccessList } from './access.js';
 import type { Balancer, Member } from './balancing/balancer.js';
 import { BodyReplay } from './body-replay.js';
-import { watchRequestBody, watchResponseSend, type ClientTimeouts } from './client-timeouts.js';
+import { watchRequestBody, type ClientTimeouts } from './client-timeouts.js';
 import { sendError, sendErrorOnSocket, type ProxyError } from './error-page.js';
-import type { ForwardFailure, Forwarder, UpstreamRequest, WebHandle } from './forwarder.js';
+import type {
+  ForwardFailure,
+  Forwarder,
+  UpstreamHead,
+  UpstreamRequest,
+  WebHandle,
+} from './forwarder/forwarder.js';
 import {
   applyHeaderOps,
   endToEndHeaders,
@@ -256,29 +262,27 @@ export class ExchangeHandler {
     };
   }
 
-  #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean): UpstreamRequest {
+  #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean, sendTimeoutMs = 0): UpstreamRequest {
     return {
       target: backend,
       path: mapToBackend(a.path, a.route.prefix, backend.path) + a.query,
       headers: upstreamHeaders(a.incoming, a.httpVersion, a.route, a.facts, backend.host, upgrade),
       timeoutMs: a.route.timeoutMs,
+      sendTimeoutMs,
       verifyTls: a.route.tlsVerify,
     };
   }
 
   /** What the client receives of a backend's response headers (plain or handshake answer). */
-  #responseHeaders(
-    a: Accepted,
-    backend: UrlTarget,
-  ): (proxyRes: IncomingMessage) => OutgoingHttpHeaders {
+  #responseHeaders(a: Accepted, backend: UrlTarget): (head: UpstreamHead) => OutgoingHttpHeaders {
     const { route, facts, host } = a;
     const mount = { prefix: route.prefix, backend };
     const publicOrigin = {
       origin: `${facts.secure ? 'https' : 'http'}://${facts.publicHost}`,
       hostname: host,
     };
-    return (proxyRes) => {
-      const headers = endToEndHeaders(proxyRes.headers);
+    return (head) => {
+      const headers = endToEndHeaders(head.headers);
       if (route.reverse) reverseHeaders(headers, mount, publicOrigin);
       applyHeaderOps(headers, route.responseHeaders);
       return headers;
@@ -404,30 +408,29 @@ export class ExchangeHandler {
         };
         res.once('close', () => release());
       }
-      const upstream = this.#upstream(a, backend, false);
+      const upstream = this.#upstream(a, backend, false, timeouts.sendMs);
       if (body) upstream.body = body.stream();
       const headersFor = this.#responseHeaders(a, backend);
       inFlight = this.#forwarder.web(req, res, upstream, {
         onConnected: () => rec?.upstreamConnected(),
-        responseHeaders: (proxyRes) => {
-          const headers = headersFor(proxyRes);
+        responseHeaders: (head) => {
+          const headers = headersFor(head);
           if (member) balancer?.markSuccess(member);
-          rec?.response(proxyRes.statusCode ?? 0, headers);
-          // One listener for both counters: a 'data' listener per chunk is hot-path work.
-          if (member || rec) {
-            proxyRes.on('data', (chunk: Buffer) => {
-              if (member) member.stats.bytesIn += chunk.length;
-              rec?.responseData(chunk);
-            });
-          }
-          watchResponseSend(proxyRes, res, timeouts.sendMs, () => {
-            rec?.fail(
-              `The client took none of the response for ${formatDuration(timeouts.sendMs)} (clientTimeouts.send); disconnected.`,
-            );
-            res.destroy();
-          });
+          rec?.response(head.status, headers);
           return headers;
         },
+        ...(member || rec
+          ? {
+              onResponseData: (chunk: Buffer) => {
+                if (member) member.stats.bytesIn += chunk.length;
+                rec?.responseData(chunk);
+              },
+            }
+          : {}),
+        onSendTimeout: () =>
+          rec?.fail(
+            `The client took none of the response for ${formatDuration(timeouts.sendMs)} (clientTimeouts.send); disconnected.`,
+          ),
         onFailure: (failure) => {
           release();
           if (failure.kind === 'client') return;
@@ -566,9 +569,9 @@ export class ExchangeHandler {
     const headersFor = this.#responseHeaders(decision, backend);
     // No failover for handshakes: the library ends the client socket when an attempt fails.
     this.#forwarder.tunnel(req, socket, head, this.#upstream(decision, backend, true), {
-      responseHeaders: (proxyRes) => {
-        const headers = headersFor(proxyRes);
-        rec?.response(proxyRes.statusCode ?? 0, headers);
+      responseHeaders: (head) => {
+        const headers = headersFor(head);
+        rec?.response(head.status, headers);
         return headers;
       },
       onOpen: (upstream) => {

@@ -4,7 +4,7 @@
  */
 import { formatDuration } from '../shared/duration.js';
 import type { ProxyError } from './error-page.js';
-import type { ForwardFailure } from './forwarder.js';
+import type { ForwardFailure } from './forwarder/forwarder.js';
 import type { UrlTarget } from './router.js';
 
 export interface FailedUpstream {

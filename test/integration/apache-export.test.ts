@@ -278,6 +278,7 @@ describe('exported configurations pass the servers’ own checks', () => {
         to: 'https://127.0.0.1:3001/v1/',
         reverse: false,
         websocket: false,
+        encodedSlashes: 'passthrough',
       },
       { name: 'wild', match: { host: '*.shop.test', path: '/' }, to: 'balancer://shop/' },
       { name: 'busy', match: { path: '/busy/', listeners: ['web'] }, to: 'balancer://busy/b' },
@@ -470,4 +471,92 @@ describe.each(['apache', 'nginx', 'caddy'] as const)('%s answers like Switchyard
     // All but the two paths no route serves reached a backend through the server.
     expect(forwarded).toBe(requests.length - 2);
   });
+});
+
+describe('encodedSlashes in the Apache export (AllowEncodedSlashes)', () => {
+  const routing = (ports: number[], url: string): Omit<RoutingConfigInput, 'version'> => ({
+    listeners: ports.map((port, i) => ({ name: `web${i}`, port })),
+    routes: [
+      { name: 'off', match: { path: '/app', listeners: ['web0'] }, to: `${url}/app` },
+      {
+        name: 'decode',
+        match: { path: '/app', listeners: ['web1'] },
+        to: `${url}/app`,
+        encodedSlashes: 'decode',
+      },
+      {
+        name: 'passthrough',
+        match: { path: '/app', listeners: ['web2'] },
+        to: `${url}/app`,
+        encodedSlashes: 'passthrough',
+      },
+    ],
+  });
+  const exported = (config: Omit<RoutingConfigInput, 'version'>) =>
+    exportConfig('apache', parseConfig(config), { dataDir: tmpdir(), source: 'switchyard.yaml' });
+
+  it('writes On for decode and NoDecode for passthrough in the route’s virtual host, nothing for the default', () => {
+    const text = exported(routing([18080, 18081, 18082], 'http://127.0.0.1:3000'));
+    const vhosts = text.split('<VirtualHost ').slice(1);
+    expect(vhosts.map((v) => /AllowEncodedSlashes (\w+)/.exec(v)?.[1])).toEqual([
+      undefined,
+      'On',
+      'NoDecode',
+    ]);
+  });
+
+  it('says so when the routes of one virtual host disagree, the first route that sets it deciding', () => {
+    const text = exported({
+      listeners: [{ name: 'web', port: 18080 }],
+      routes: [
+        { name: 'plain', match: { path: '/plain' }, to: 'http://127.0.0.1:1/' },
+        {
+          name: 'files',
+          match: { path: '/files' },
+          to: 'http://127.0.0.1:2/',
+          encodedSlashes: 'passthrough',
+        },
+      ],
+    });
+    expect(text).toContain(
+      '# Apache has one AllowEncodedSlashes per virtual host: route files sets encodedSlashes: passthrough,\n    # so route plain here gets it too.\n',
+    );
+    expect(text).toContain('AllowEncodedSlashes NoDecode');
+    // NoDecode needs the raw path passed on (see the Apache exporter).
+    expect(text.split('\n').filter((l) => l.trim().startsWith('ProxyPass '))).toEqual(
+      Array(4).fill(expect.stringMatching(/ nocanon$/)),
+    );
+  });
+
+  it.skipIf(noApache)(
+    'Apache running the export answers %2F paths as Switchyard does',
+    async () => {
+      const backend = await startBackend('a');
+      const ports = [await deadPort(), await deadPort(), await deadPort()];
+      const proxy = await startProxy(routing([0, 0, 0], backend.url));
+      let server: { stop(): Promise<void> } | undefined;
+      try {
+        server = await apache.start(exported(routing(ports, backend.url)), ports[0] as number);
+        const observe = async (port: number, path: string) => {
+          const before = backend.seen.length;
+          const reply = await send(port, path);
+          return { status: reply.status, seen: backend.seen.slice(before).map((s) => s.url) };
+        };
+        for (const [i, name] of ['web0', 'web1', 'web2'].entries()) {
+          for (const path of ['/app/a%2Fb', '/app/a%2fb?q=%2F', '/app/plain']) {
+            const theirs = await observe(ports[i] as number, path);
+            expect({ name, path, ...(await observe(proxy.port(name), path)) }).toEqual({
+              name,
+              path,
+              ...theirs,
+            });
+          }
+        }
+      } finally {
+        await server?.stop();
+        await proxy.close();
+        await backend.close();
+      }
+    },
+  );
 });

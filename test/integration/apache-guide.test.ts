@@ -192,6 +192,41 @@ describe('the guide’s load balancer (guide-balancer.conf)', () => {
   });
 });
 
+/**
+ * The fixture exactly as the guide gives it, with only its port changed, behind the
+ * `Listen 127.0.0.1:PORT` line that httpd needs for it (httpd serves this file).
+ */
+async function asGiven(file: string, port: number): Promise<string> {
+  const text = await readFile(join(fixtures, file), 'utf8');
+  return `Listen 127.0.0.1:${port}\n${text.replaceAll('<VirtualHost *:80>', `<VirtualHost *:${port}>`)}`;
+}
+
+describe('the guide’s files exactly as given, behind `Listen 127.0.0.1:PORT` (issue 11)', () => {
+  for (const [file, path, route, backend] of [
+    ['guide-basic.conf', '/app/x', 'app', 'http://backend-app-server:8080/app'],
+    ['guide-balancer.conf', '/cart', 'root', undefined],
+  ] as const) {
+    it(`${file}: one listener for the Listen socket and its <VirtualHost *:PORT>, and it answers`, async () => {
+      const port = await deadPort();
+      const value = imported(await asGiven(file, port), file);
+      expect(value.config.listeners).toEqual([
+        { name: `http-${port}`, port, address: '127.0.0.1', tls: false },
+      ]);
+      expect(value.warnings.map((w) => w.message)).not.toContainEqual(
+        expect.stringMatching(/no Listen for port|is never chosen|cannot open both/),
+      );
+      expect(await run(value)).toBe(port);
+      // The guide's backends do not resolve here: Switchyard's own 502 names the route the
+      // request took.
+      const reply = await send(port, path, { headers: { accept: 'application/json' } });
+      expect(reply.status).toBeGreaterThanOrEqual(502);
+      const { error } = JSON.parse(reply.body) as { error: { route: string; backend?: string } };
+      expect(error.route).toBe(route);
+      if (backend) expect(error.backend).toBe(backend);
+    });
+  }
+});
+
 describe('the switchyard command with Apache files', () => {
   function runCli(args: string[], cwd: string) {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -241,6 +276,20 @@ describe('the switchyard command with Apache files', () => {
     await expect.poll(() => cli.out(), { timeout: 10_000 }).toContain(`listening http-${port}`);
     expect(cli.err()).toContain('could not be mapped exactly');
     expect(echoOf(await send(port, '/app/x'))).toMatchObject({ backend: 'app', url: '/app/x' });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('`--apache FILE` runs the guide’s file as given behind its Listen line (issue 11)', async () => {
+    const port = await deadPort();
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-apache-cli-'));
+    const file = join(dir, 'httpd.conf');
+    await writeFile(file, await asGiven('guide-basic.conf', port));
+    const cli = runCli(['--apache', file, '--data-dir', dir], dir);
+    await expect.poll(() => cli.out(), { timeout: 10_000 }).toContain(`listening http-${port}`);
+    expect(cli.err()).not.toContain('is already listeners');
+    const reply = await send(port, '/app/x', { headers: { accept: 'application/json' } });
+    expect((JSON.parse(reply.body) as { error: { route: string } }).error.route).toBe('app');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });

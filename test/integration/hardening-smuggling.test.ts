@@ -9,7 +9,20 @@ import { createProxyServer } from 'http-proxy-3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 import { rawRequest, statuses } from '../support/raw.js';
-import { startRawBackend, type RawBackend } from '../support/raw-backend.js';
+import { startRawBackend, type ParsedRequest, type RawBackend } from '../support/raw-backend.js';
+
+/** Every byte the backend received, on any connection. */
+const received = (backend: RawBackend): string =>
+  backend.bytes.map((b) => b.toString('latin1')).join('');
+
+/** A body framed as RFC 9112 wants it: chunked alone, or a Content-Length equal to its size. */
+function framing(req: ParsedRequest | undefined): boolean {
+  if (!req) return false;
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  if (te !== undefined) return cl === undefined && te.join() === 'chunked';
+  return cl?.length === 1 && Number(cl[0]) === Buffer.byteLength(req.body, 'latin1');
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,8 +81,8 @@ describe('request smuggling', () => {
       const [req] = backend.requests;
       expect(req?.method).toBe(method);
       expect(req?.body).toBe(HIDDEN);
-      expect(req?.headers['transfer-encoding']).toEqual(['chunked']);
-      expect(req?.headers['content-length']).toBeUndefined();
+      // Framed either way the transport chooses: chunked, or the exact length it read.
+      expect(framing(req)).toBe(true);
     });
   }
 
@@ -109,7 +122,7 @@ describe('request smuggling', () => {
     expect(statuses(await rawRequest(proxy.port(), bytes))).toEqual([200]);
     expect(backend.garbage).toEqual([]);
     expect(backend.requests.map((r) => r.body)).toEqual([HIDDEN]);
-    expect(backend.requests[0]?.headers['transfer-encoding']).toEqual(['chunked']);
+    expect(framing(backend.requests[0])).toBe(true);
   });
 
   it('other headers listed in Connection are still dropped', async () => {
@@ -133,7 +146,7 @@ describe('request smuggling', () => {
     expect(statuses(raw)).toEqual([400]);
     expect(raw).toContain('cannot carry a body');
     await sleep(50);
-    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(received(backend)).toBe('');
   });
 
   it('still forwards a chunked POST whose body is several chunks', async () => {
@@ -187,7 +200,7 @@ describe('request smuggling', () => {
       await sleep(100);
       expect(backend.requests).toEqual([]);
       expect(backend.garbage).toEqual([]);
-      expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+      expect(received(backend)).toBe('');
     });
   }
 
@@ -200,8 +213,8 @@ describe('request smuggling', () => {
         follow,
     );
     expect(statuses(raw)).toEqual([400]);
-    for (let i = 0; i < 40 && backend.open() > 0; i++) await sleep(50);
-    expect(backend.open()).toBe(0);
+    for (let i = 0; i < 40 && backend.openWithBytes() > 0; i++) await sleep(50);
+    expect(backend.openWithBytes()).toBe(0);
     expect(backend.requests).toEqual([]);
     const ok = 'GET /app/after HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
     expect(statuses(await rawRequest(proxy.port(), ok))).toEqual([200]);
@@ -219,7 +232,7 @@ describe('request smuggling', () => {
     );
     expect(statuses(raw)).toEqual([400]);
     await sleep(100);
-    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(received(backend)).toBe('');
   });
 
   it('refuses an absolute-form target with 400 and never forward-proxies', async () => {
@@ -229,7 +242,7 @@ describe('request smuggling', () => {
     );
     expect(statuses(raw)).toEqual([400]);
     expect(raw).toContain('reverse proxy');
-    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(received(backend)).toBe('');
   });
 
   it('refuses CONNECT with 405', async () => {
@@ -238,13 +251,13 @@ describe('request smuggling', () => {
       'CONNECT other.example:443 HTTP/1.1\r\nHost: other.example:443\r\n\r\n',
     );
     expect(statuses(raw)).toEqual([405]);
-    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(received(backend)).toBe('');
   });
 
   it('refuses an asterisk-form OPTIONS target with 400', async () => {
     const raw = await rawRequest(proxy.port(), 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     expect(statuses(raw)).toEqual([400]);
-    expect(backend.bytes.map((b) => b.toString('latin1'))).toEqual([]);
+    expect(received(backend)).toBe('');
   });
 
   it('keeps serving after all of the above', async () => {

@@ -21,6 +21,11 @@ export interface RawBackend {
   garbage: string[];
   /** Connections open right now. */
   open(): number;
+  /**
+   * Open connections that carried request bytes. (An idle connection with none can be a
+   * spare the proxy's pool opened; see the HTTP/1.1 transport's note on undici#5845.)
+   */
+  openWithBytes(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -67,11 +72,13 @@ export async function startRawBackend(): Promise<RawBackend> {
     garbage: [] as string[],
   };
   const sockets = new Set<net.Socket>();
+  const indexOf = new Map<net.Socket, number>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const index = backend.bytes.push(Buffer.alloc(0)) - 1;
+    indexOf.set(socket, index);
     let pending = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       backend.bytes[index] = Buffer.concat([backend.bytes[index] ?? Buffer.alloc(0), chunk]);
@@ -96,6 +103,8 @@ export async function startRawBackend(): Promise<RawBackend> {
     ...backend,
     port: (server.address() as AddressInfo).port,
     open: () => sockets.size,
+    openWithBytes: () =>
+      [...sockets].filter((s) => (backend.bytes[indexOf.get(s) ?? -1]?.length ?? 0) > 0).length,
     reset() {
       backend.bytes.length = 0;
       backend.requests.length = 0;

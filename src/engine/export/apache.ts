@@ -10,8 +10,9 @@
  *   every matching Location and would otherwise leak one route's headers into another's.
  * - Each listener gets a first virtual host with an unused name, so a Host header no route
  *   names reaches only the host-less routes — the routing file's behaviour.
+ * - encodedSlashes becomes AllowEncodedSlashes, which Apache has per virtual host only.
  */
-import type { BalancerConfig } from '../../shared/config.js';
+import type { BalancerConfig, EncodedSlashes } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';
 import { prefixBase } from '../paths.js';
 import {
@@ -135,10 +136,12 @@ function targetUrl(r: RoutePlan, path: string): string {
   return `${(r.backends[0] as Backend).origin}${path}`;
 }
 
-function proxyPassLines(r: RoutePlan): string[] {
-  const params = r.balancer
-    ? ''
-    : ` timeout=${seconds(r.timeoutMs)}${r.route.websocket ? ' upgrade=websocket' : ''}`;
+function proxyPassLines(r: RoutePlan, nocanon: boolean): string[] {
+  const params =
+    (r.balancer
+      ? ''
+      : ` timeout=${seconds(r.timeoutMs)}${r.route.websocket ? ' upgrade=websocket' : ''}`) +
+    (nocanon ? ' nocanon' : '');
   const line = (path: string, backend: string) =>
     `ProxyPass ${quote(path)} ${quote(targetUrl(r, backend))}${params}`;
   const exact = r.units.find((u) => u.kind === 'exact');
@@ -213,7 +216,7 @@ function headerLines(r: RoutePlan): string[] {
   ];
 }
 
-function writeRoute(w: ConfigWriter, r: RoutePlan, site: SitePlan): void {
+function writeRoute(w: ConfigWriter, r: RoutePlan, site: SitePlan, nocanon: boolean): void {
   const { route } = r;
   w.line();
   w.comment(`route ${route.name} (routes[${r.index}]): ${route.match.path} → ${route.to}`);
@@ -224,13 +227,43 @@ function writeRoute(w: ConfigWriter, r: RoutePlan, site: SitePlan): void {
   if (!route.websocket) {
     w.comment('websocket: false — without upgrade=websocket Apache does not tunnel upgrades');
   }
-  for (const l of [...proxyPassLines(r), ...reverseLines(r)]) w.line(l);
+  for (const l of [...proxyPassLines(r, nocanon), ...reverseLines(r)]) w.line(l);
   const scoped = [...cookieLines(r, site), ...headerLines(r)];
   if (!route.preserveHost && scoped.length === 0) return;
   w.open(`<LocationMatch ${quote(servedPaths(r, site))}>`);
   if (route.preserveHost) w.line('ProxyPreserveHost On');
   for (const l of scoped) w.line(l);
   w.close('</LocationMatch>');
+}
+
+const ALLOW_ENCODED_SLASHES: Record<EncodedSlashes, string> = {
+  decode: 'On',
+  passthrough: 'NoDecode',
+};
+
+/**
+ * encodedSlashes is per route, Apache's AllowEncodedSlashes per virtual host. When the
+ * routes of a site differ, the first route that sets one decides for the whole site, and a
+ * comment names the routes that get it too. Returns the value written.
+ */
+function writeEncodedSlashes(w: ConfigWriter, site: SitePlan): EncodedSlashes | undefined {
+  const routes = site.routes.filter((r) => r.units.length > 0);
+  const chosen = routes.find((r) => r.route.encodedSlashes !== undefined);
+  const value = chosen?.route.encodedSlashes;
+  if (!chosen || value === undefined) return undefined;
+  const others = routes.filter((r) => r.route.encodedSlashes !== value).map((r) => r.route.name);
+  if (others.length > 0) {
+    w.comment(
+      `Apache has one AllowEncodedSlashes per virtual host: route ${chosen.route.name} sets encodedSlashes: ${value},\nso route${others.length > 1 ? 's' : ''} ${others.join(', ')} here get${others.length > 1 ? '' : 's'} it too.`,
+    );
+  }
+  if (value === 'passthrough') {
+    w.comment(
+      "NoDecode alone is not enough: httpd re-encodes %2F as %252F for the backend whenever a\n<Location> matches the request (the access list's does), so ProxyPass passes the path\nas the client sent it (nocanon), as Switchyard does.",
+    );
+  }
+  w.line(`AllowEncodedSlashes ${ALLOW_ENCODED_SLASHES[value]}`);
+  return value;
 }
 
 function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, n: number): void {
@@ -258,7 +291,8 @@ function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, n: number):
   if (site.routes.some((r) => r.backends.some((b) => b.scheme === 'https'))) {
     w.line('SSLProxyEngine on');
   }
-  for (const r of site.routes) writeRoute(w, r, site);
+  const nocanon = writeEncodedSlashes(w, site) === 'passthrough';
+  for (const r of site.routes) writeRoute(w, r, site, nocanon);
   if (!hasCatchAll(site)) {
     w.line();
     w.comment('Paths no route serves: 404, as Switchyard answers them.');

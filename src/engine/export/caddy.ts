@@ -7,6 +7,10 @@
  * Host by default, so routes without preserveHost set it to the member's. Sticky sessions
  * read the route id from the URL or the cookie with `map` and send the request to that
  * member first (`lb_policy first`), the others following only when failover is on.
+ *
+ * Routes' encodedSlashes has no Caddy equivalent and is left out: Caddy's path matchers
+ * see `%2F` decoded, so `/app%2Fx` is served by the /app/ route where Switchyard answers
+ * 404 unless the route sets encodedSlashes.
  */
 import type { BalancerConfig, MemberConfig } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';

@@ -7,6 +7,11 @@
  * (`location /app/`) location. Sticky sessions, which open-source nginx lacks, are built
  * from maps: the route id found in the URL or the cookie selects a one-member upstream
  * whose other members are backups (or absent when failover is off).
+ *
+ * Routes' encodedSlashes has no nginx equivalent and is left out: nginx matches locations on
+ * the decoded path, so `/app%2Fx` is served by the /app/ route's location (and reaches its
+ * backend as sent when proxy_pass names no path, decoded when it does) where Switchyard
+ * answers 404 unless the route sets encodedSlashes.
  */
 import type { BalancerConfig } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';

@@ -1,0 +1,342 @@
+/**
+ * Differential test of the Apache import: one Apache configuration, run by the real httpd
+ * and by Switchyard (through `importApacheText`), each on its own free ports; the same
+ * requests must reach the same backend with the same path, or get the same status when no
+ * backend is reached. The configurations are the shapes of issue 11: Listen sockets shared
+ * by `<VirtualHost *:P>` and `<VirtualHost IP:P>`, name-based virtual hosts on one socket,
+ * a Listen that only the main server serves, and AllowEncodedSlashes.
+ *
+ * httpd comes from the distribution; the tests are skipped, with the reason printed, when
+ * it is not installed.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importApacheText } from '../../src/engine/apache/to-routing.js';
+import { Engine } from '../../src/engine/engine.js';
+import { deadPort, startBackend, type Backend } from '../support/backend.js';
+import { send } from '../support/http.js';
+
+function which(name: string): string | undefined {
+  try {
+    return (
+      execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+const APACHE = which('apache2') ?? which('httpd');
+const MODULES = [
+  '/usr/lib/apache2/modules',
+  '/usr/lib64/httpd/modules',
+  '/usr/lib/httpd/modules',
+  '/usr/local/apache2/modules',
+].find((d) => existsSync(d));
+const skip = APACHE === undefined || MODULES === undefined;
+if (skip)
+  console.warn('apache-import: apache2 is not installed; skipped (apt-get install apache2)');
+
+const LOADED = [
+  'mpm_event',
+  'authz_core',
+  'authz_host',
+  'headers',
+  'proxy',
+  'proxy_http',
+  'proxy_balancer',
+  'slotmem_shm',
+  'lbmethod_byrequests',
+];
+
+function groupOfNobody(): string {
+  try {
+    return execFileSync('id', ['-gn', 'nobody'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'nogroup';
+  }
+}
+
+function waitForPorts(ports: number[], exited: () => boolean, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  const one = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const attempt = () => {
+        if (exited()) return reject(new Error(`httpd exited:\n${log()}`));
+        const socket = net.connect({ host: '127.0.0.1', port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', () => {
+          socket.destroy();
+          if (Date.now() > deadline) reject(new Error(`port ${port} never opened:\n${log()}`));
+          else setTimeout(attempt, 100);
+        });
+      };
+      attempt();
+    });
+  return Promise.all(ports.map(one)).then(() => undefined);
+}
+
+/**
+ * httpd running the file as a user would Include it, from a main file that only puts
+ * httpd's own state in a temporary folder and loads the modules (no ServerName, which
+ * virtual hosts would inherit and which would change name-based choices).
+ */
+async function runApache(text: string, ports: number[]): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-apache-import-'));
+  await chmod(dir, 0o755);
+  await symlink(MODULES as string, join(dir, 'modules'));
+  await writeFile(join(dir, 'site.conf'), text);
+  const main = [
+    `ServerRoot ${dir}`,
+    `DefaultRuntimeDir ${dir}`,
+    `PidFile ${dir}/httpd.pid`,
+    `ErrorLog ${dir}/error.log`,
+    `DocumentRoot ${dir}`,
+    ...LOADED.map((m) => `LoadModule ${m}_module modules/mod_${m}.so`),
+    ...(process.getuid?.() === 0 ? ['User nobody', `Group ${groupOfNobody()}`] : []),
+    `Include ${dir}/site.conf`,
+  ];
+  await writeFile(join(dir, 'httpd.conf'), `${main.join('\n')}\n`);
+  const child = spawn(APACHE as string, ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitForPorts(
+      ports,
+      () => child.exitCode !== null,
+      () => log,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
+
+async function runSwitchyard(text: string): Promise<() => Promise<void>> {
+  const r = importApacheText(text, 'site.conf');
+  if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));
+  const engine = new Engine({ dataDir: await mkdtemp(join(tmpdir(), 'switchyard-import-')) });
+  const close = () => engine.close({ graceMs: 500 });
+  try {
+    await engine.apply(r.value.config);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return close;
+}
+
+type Ports = Record<'P' | 'Q', number>;
+type Request = [port: 'P' | 'Q', path: string, host?: string];
+
+interface Case {
+  name: string;
+  /** The Apache file for these ports; backends a, b, c at A, B, C. */
+  conf: (ports: Ports, b: Record<'A' | 'B' | 'C', string>) => string;
+  requests: Request[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'the guide’s basic proxy as given, with `Listen 127.0.0.1:P` for its `<VirtualHost *:P>`',
+    conf: ({ P }, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        '    ServerName yourdomain.com',
+        '    ProxyRequests Off',
+        '    ProxyPreserveHost On',
+        '',
+        '    <Proxy *>',
+        '        Require all granted',
+        '    </Proxy>',
+        '',
+        `    ProxyPass /app ${b.A}/app`,
+        `    ProxyPassReverse /app ${b.A}/app`,
+        '',
+        `    ProxyPass / ${b.B}/`,
+        `    ProxyPassReverse / ${b.B}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/app/page.html?x=1', 'yourdomain.com'],
+      ['P', '/app', 'other.test'],
+      ['P', '/application'],
+      ['P', '/index.html', 'yourdomain.com'],
+    ],
+  },
+  {
+    name: 'name-based virtual hosts on one socket, the first the default',
+    conf: ({ P }, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        '  ServerName a.shop.test',
+        `  ProxyPass / ${b.A}/default/`,
+        '</VirtualHost>',
+        `<VirtualHost *:${P}>`,
+        '  ServerName app.test',
+        '  ServerAlias *.shop.test a.shop.test',
+        `  ProxyPass /api ${b.B}/api`,
+        `  ProxyPass / ${b.B}/`,
+        '</VirtualHost>',
+        `<VirtualHost *:${P}>`,
+        '  ServerName b.shop.test',
+        `  ProxyPass / ${b.C}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/x', 'unknown.test'],
+      ['P', '/x', 'app.test'],
+      ['P', '/api/v', 'APP.test'],
+      ['P', '/x', 'a.shop.test'],
+      ['P', '/x', 'b.shop.test'],
+      ['P', '/x', 'c.shop.test'],
+    ],
+  },
+  {
+    name: '`Listen P` with <VirtualHost 127.0.0.1:P> before <VirtualHost *:P>',
+    conf: ({ P }, b) =>
+      [
+        `Listen ${P}`,
+        `<VirtualHost *:${P}>`,
+        '  ServerName star.test',
+        `  ProxyPass / ${b.A}/star/`,
+        '</VirtualHost>',
+        `<VirtualHost 127.0.0.1:${P}>`,
+        `  ProxyPass / ${b.B}/ip/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/x'],
+      ['P', '/x', 'star.test'],
+    ],
+  },
+  {
+    name: 'a virtual host per Listen port, and a Listen only the main server serves',
+    conf: ({ P, Q }, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `Listen 127.0.0.1:${Q}`,
+        `ProxyPass /main ${b.C}/main`,
+        `<VirtualHost *:${P}>`,
+        `  ProxyPass / ${b.A}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/main/x'],
+      ['P', '/other'],
+      ['Q', '/main/x'],
+      ['Q', '/other'],
+    ],
+  },
+  {
+    name: 'a Debian-style split: ports.conf’s Listen, then the default site and a proxy site',
+    conf: ({ P }, b) =>
+      [
+        `Listen ${P}`,
+        `<VirtualHost *:${P}>`,
+        '\tServerAdmin webmaster@localhost',
+        '</VirtualHost>',
+        `<VirtualHost *:${P}>`,
+        '\tServerName app.test',
+        '\tProxyPreserveHost On',
+        `\tProxyPass /api ${b.B}/api`,
+        `\tProxyPass / ${b.A}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/api/items', 'app.test'],
+      ['P', '/x', 'app.test:8080'],
+      ['P', '/x', 'unknown.test'],
+      ['P', '/api/items'],
+    ],
+  },
+  ...(['Off', 'On', 'NoDecode'] as const).map((mode): Case => ({
+    name: `AllowEncodedSlashes ${mode}`,
+    conf: ({ P }, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        `  AllowEncodedSlashes ${mode}`,
+        `  ProxyPass /app ${b.A}/app`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [
+      ['P', '/app/a%2Fb'],
+      ['P', '/app/a%2fb?q=%2F'],
+      ['P', '/app/plain'],
+    ],
+  })),
+];
+
+describe.skipIf(skip)('an Apache file answers the same in httpd and in Switchyard', () => {
+  let backends: Backend[] = [];
+  beforeAll(async () => {
+    backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(n)));
+  });
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  async function observe(ports: Ports, [port, path, host]: Request) {
+    const before = backends.map((b) => b.seen.length);
+    const reply = await send(ports[port], path, { headers: host ? { host } : {} });
+    const seen = backends.flatMap((b, i) =>
+      b.seen.slice(before[i]).map((s) => `${['a', 'b', 'c'][i]} ${s.url}`),
+    );
+    return { request: `${port} ${host ?? '-'} ${path}`, status: reply.status, seen };
+  }
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const [a, b, cc] = backends as [Backend, Backend, Backend];
+      const urls = { A: a.url, B: b.url, C: cc.url };
+      const theirs: Ports = { P: await deadPort(), Q: await deadPort() };
+      const ours: Ports = { P: await deadPort(), Q: await deadPort() };
+      const httpdText = c.conf(theirs, urls);
+      const usedPorts = (['P', 'Q'] as const).filter(
+        (k) => httpdText.includes(`:${theirs[k]}`) || httpdText.includes(`Listen ${theirs[k]}`),
+      );
+      // Switchyard first: an import that fails leaves no httpd behind.
+      const stopOurs = await runSwitchyard(c.conf(ours, urls));
+      let stopApache: (() => Promise<void>) | undefined;
+      try {
+        stopApache = await runApache(
+          httpdText,
+          usedPorts.map((k) => theirs[k]),
+        );
+        const got: { apache: unknown; switchyard: unknown }[] = [];
+        for (const request of c.requests) {
+          got.push({
+            apache: await observe(theirs, request),
+            switchyard: await observe(ours, request),
+          });
+        }
+        for (const g of got) expect(g.switchyard).toEqual(g.apache);
+      } finally {
+        await stopOurs();
+        await stopApache?.();
+      }
+    });
+  }
+});
