@@ -208,22 +208,25 @@ export class ExchangeHandler {
     }
     const host = hostnameOf(req.headers.host);
     let route = runtime.router.match(listener.name, host, target.path);
-    if (route && hasEncodedSlash(target.path)) {
-      // The route the raw path matches decides, as AllowEncodedSlashes does per vhost.
-      if (route.encodedSlashes === undefined) {
+    if (hasEncodedSlash(target.path) && route?.encodedSlashes !== 'passthrough') {
+      // The route decides, as AllowEncodedSlashes does per vhost: the one the raw path
+      // matches, or — when none does, as for `/app%2Fx` — the one the decoded path matches.
+      const decoded = decodeSlashes(target.path);
+      const byDecoded = runtime.router.match(listener.name, host, decoded);
+      const deciding = route ?? byDecoded;
+      if (deciding?.encodedSlashes !== 'decode') {
+        const name = deciding ? `route '${deciding.name}'` : 'no route';
         return {
           error: {
             status: 404,
             title: 'Encoded slash refused',
-            route: route.name,
-            detail: `The path '${target.path.slice(0, 200)}' contains an encoded slash (%2F or %5C), which a backend may decode into a path outside route '${route.name}'. Set encodedSlashes: decode or passthrough on the route to allow them (Apache AllowEncodedSlashes On / NoDecode).`,
+            ...(deciding ? { route: deciding.name } : {}),
+            detail: `The path '${target.path.slice(0, 200)}' contains an encoded slash (%2F or %5C), which a backend may decode into a path outside its route; ${name} allows them. Set encodedSlashes: decode or passthrough on the route to allow them (Apache AllowEncodedSlashes On / NoDecode).`,
           },
         };
       }
-      if (route.encodedSlashes === 'decode') {
-        target.path = decodeSlashes(target.path);
-        route = runtime.router.match(listener.name, host, target.path);
-      }
+      target.path = decoded;
+      route = byDecoded;
     }
     if (!route) {
       return {

@@ -164,7 +164,7 @@ export const routeSchema = z.strictObject({
   }),
   encodedSlashes: z.enum(ENCODED_SLASHES).optional().meta({
     description:
-      "Paths with an encoded slash (%2F) or backslash (%5C). Absent: 404, as Apache's AllowEncodedSlashes Off. 'decode': decoded to / before routing (On). 'passthrough': forwarded unchanged (NoDecode).",
+      "Paths with an encoded slash (%2F) or backslash (%5C). Absent: 404, as Apache's AllowEncodedSlashes Off does for %2F (%5C is refused too: Windows servers read it as a separator). 'decode': both decoded to / before routing (On). 'passthrough': forwarded unchanged (NoDecode).",
   }),
   headers: z
     .strictObject({

@@ -285,6 +285,9 @@ const cases: Case[] = [
       ['P', '/app/a%2Fb'],
       ['P', '/app/a%2fb?q=%2F'],
       ['P', '/app/plain'],
+      // With On, httpd decodes before it matches ProxyPass (/app/b); Switchyard routes the
+      // decoded path when the raw one matches no route.
+      ['P', '/app%2Fb'],
     ],
   })),
 ];

@@ -86,6 +86,10 @@ describe('paths a backend could read differently (issue 11.6)', () => {
     expect(out.status).toBe(200);
     expect(echoOf(out)).toMatchObject({ backend: 'secret', url: '/secret/x' });
     expect(decoded.seen).toEqual([]);
+    // No route matches the raw path; the decoded one is /decoded's, which decodes.
+    expect(echoOf(await send(proxy.port(), '/decoded%2Fz')).url).toBe('/decoded/z');
+    // …while /app%2Fz decodes into route app, which does not allow encoded slashes.
+    expect((await send(proxy.port(), '/app%2Fz')).status).toBe(404);
   });
 
   it('refuses a raw backslash in the path with 400; one in the query passes', async () => {

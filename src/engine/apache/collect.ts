@@ -4,6 +4,7 @@
  * or reported with its line and the reason it is left out: an import that silently
  * dropped a line would run something other than what the user wrote.
  */
+import type { EncodedSlashes } from '../../shared/config.js';
 import { AccessReader } from './access.js';
 import type { Findings } from './findings.js';
 import { readHeaderDirective } from './headers.js';
@@ -32,6 +33,13 @@ interface Ctx {
   /** Require lines of a Location, judged when the Location ends (balancer-manager or not). */
   requires?: Directive[];
 }
+
+/** AllowEncodedSlashes → route.encodedSlashes; `off` is the routing file's default. */
+const ENCODED_SLASHES_VALUES: Record<string, EncodedSlashes | 'off'> = {
+  on: 'decode',
+  nodecode: 'passthrough',
+  off: 'off',
+};
 
 const PLACE_NAME: Record<Place, string> = {
   server: 'the main server',
@@ -154,7 +162,17 @@ export class Collector {
 
   #virtualHost(d: Directive): void {
     const scope = newScope('vhost', this.model.vhosts.length, sourceOf(d));
-    scope.addresses = d.args.map(vhostAddress);
+    const bad = d.args.filter((a) => {
+      const { port } = vhostAddress(a);
+      return typeof port === 'number' && !(/:\d{1,5}$/.test(a) && port <= 65535);
+    });
+    if (bad.length > 0 && bad.length === d.args.length) {
+      this.#skipSection(d, `${bad.join(', ')}: not an address:port (Apache refuses it); ignored`);
+      return;
+    }
+    for (const a of bad)
+      this.#warn(d, `<VirtualHost> ${a}: not an address:port (Apache refuses it); ignored`);
+    scope.addresses = d.args.filter((a) => !bad.includes(a)).map(vhostAddress);
     if (scope.addresses.length === 0) scope.addresses.push({ host: '*' });
     this.model.vhosts.push(scope);
     this.#walk(d.children ?? [], { place: 'vhost', scope });
@@ -266,6 +284,15 @@ export class Collector {
           );
         }
         return;
+      case 'allowencodedslashes': {
+        if (!serverish) return this.#misplaced(d, ctx);
+        const value = ENCODED_SLASHES_VALUES[d.args[0]?.toLowerCase() ?? ''];
+        if (value === undefined || d.args.length > 1)
+          return this.#warn(d, 'AllowEncodedSlashes needs On, Off or NoDecode; ignored');
+        scope.encodedSlashes = value;
+        scope.encodedSlashesSource = sourceOf(d);
+        return;
+      }
       case 'proxypreservehost': {
         if (!routeish) return this.#misplaced(d, ctx);
         const on = onOff(d.args[0]);

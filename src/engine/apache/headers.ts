@@ -3,6 +3,7 @@
  * set a value or remove a header. Other actions are mapped to the nearest of the two with
  * a warning that says what differs, or left out with a warning when nothing is near.
  */
+import { FRAMING_HEADERS } from '../../shared/config.js';
 import type { Findings } from './findings.js';
 import type { HeaderRule, Source } from './model.js';
 import type { Directive } from './parse.js';
@@ -39,6 +40,13 @@ export function readHeaderDirective(d: Directive, findings: Findings): HeaderRul
   }
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
     findings.warn(d.line, `${d.name} ${action}: '${name}' is not a valid header name; ignored`);
+    return [];
+  }
+  if (FRAMING_HEADERS.includes(name.toLowerCase())) {
+    findings.warn(
+      d.line,
+      `${d.name} ${action} ${name}: ${name} is message framing, which Switchyard sets from the body it forwards, so a route may neither set nor remove it; ignored`,
+    );
     return [];
   }
   if (action === 'unset') return [{ direction, action: 'remove', name, source }];

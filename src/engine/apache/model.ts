@@ -5,6 +5,8 @@
  * routing file can point back at it.
  */
 
+import type { EncodedSlashes } from '../../shared/config.js';
+
 /** A line of the Apache file, for comments in the generated routing file and messages. */
 export interface Source {
   line: number;
@@ -75,6 +77,9 @@ export interface Scope {
   aliases: string[];
   preserveHost?: boolean;
   preserveHostSource?: Source;
+  /** AllowEncodedSlashes: `off` written out, so a virtual host can undo the main server's. */
+  encodedSlashes?: EncodedSlashes | 'off';
+  encodedSlashesSource?: Source;
   /** ProxyTimeout and Timeout, in seconds. */
   proxyTimeout?: number;
   timeout?: number;

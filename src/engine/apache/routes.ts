@@ -14,7 +14,7 @@
  */
 import type { RoutingConfigInput } from '../../shared/config.js';
 import { mapToBackend, matchesPrefix } from '../paths.js';
-import type { ListenerDraft } from './addresses.js';
+import { hostPort, type ListenerDraft } from './addresses.js';
 import type { BalancerResult } from './balancers.js';
 import type { Findings } from './findings.js';
 import { foldHeaders } from './headers.js';
@@ -46,6 +46,14 @@ export interface RouteDraft {
   sources: Source[];
   /** Comment lines that explain a mapping choice. */
   notes: string[];
+}
+
+/** Does host pattern `outer` (exact or `*.domain`) match every host `inner` matches? */
+function hostCovers(outer: string, inner: string): boolean {
+  if (outer === inner) return true;
+  if (!outer.startsWith('*.')) return false;
+  const name = inner.startsWith('*.') ? inner.slice(1) : inner;
+  return name.endsWith(outer.slice(1)) && name.length > outer.length - 1;
 }
 
 /** Does route prefix `outer` match every path that `inner` matches? */
@@ -97,7 +105,19 @@ export class RouteBuilder {
     this.#findings.warn(line, message);
   }
 
-  /** The routes a listener serves, in order. */
+  /** ServerName (the main server's when the virtual host has none) and ServerAlias names. */
+  #names(v: Scope): string[] {
+    return [v.serverName ?? this.#model.main.serverName, ...v.aliases].filter(
+      (n): n is string => n !== undefined,
+    );
+  }
+
+  /**
+   * The routes a listener serves, in order. Apache tries the names of the virtual hosts on
+   * a socket in file order and takes the first that matches, else the first virtual host.
+   * Here the first one's routes come last without a host; the others' come before it, one
+   * set per name, and a name an earlier virtual host already takes is left out.
+   */
   forListener(l: ListenerDraft): RouteDraft[] {
     const [first, ...others] = l.scopes;
     if (!first) return [];
@@ -106,16 +126,15 @@ export class RouteBuilder {
       if (first.kind === 'vhost' && first.serverName !== undefined) {
         this.#warnOnce(
           first.source.line,
-          `ServerName ${first.serverName}: this is the only virtual host on ${l.declared}:${l.port}, so Apache sends it every request whatever the Host header; its routes match any host too`,
+          `ServerName ${first.serverName}: this is the only virtual host on ${hostPort(l.declared, l.port)}, so Apache sends it every request whatever the Host header; its routes match any host too`,
         );
       }
       return list;
     }
     const out: RouteDraft[] = [];
+    const claimed = this.#names(first).map((name) => ({ name, by: first, routed: false }));
     for (const v of others) {
-      const names = [v.serverName ?? this.#model.main.serverName, ...v.aliases].filter(
-        (n): n is string => n !== undefined,
-      );
+      const names = this.#names(v);
       if (names.length === 0) {
         this.#warnOnce(
           v.source.line,
@@ -131,18 +150,38 @@ export class RouteBuilder {
           );
           continue;
         }
-        const list = this.#list(v, name);
-        out.push(...list);
-        if (!list.some((d) => d.prefix === '/')) {
+        const earlier = claimed.find((c) => c.by !== v && hostCovers(c.name, name));
+        if (earlier) {
           this.#warnOnce(
             v.source.line,
-            `requests for ${name} that match none of its ProxyPass paths fall through to the routes of the default virtual host (line ${first.source.line}) here; Apache would answer them from ${name} itself`,
+            `host name '${name}': the virtual host of line ${earlier.by.source.line} comes first and ${earlier.name === name ? 'has this name too' : `takes it with '${earlier.name}'`}, so Apache never sends ${name} here; left out`,
           );
+          continue;
         }
+        // The first virtual host's own names are Apache's before a later wildcard's.
+        for (const c of claimed) {
+          if (c.by !== first || c.routed || !hostCovers(name, c.name)) continue;
+          c.routed = true;
+          out.push(...this.#named(first, c.name, first));
+        }
+        claimed.push({ name, by: v, routed: true });
+        out.push(...this.#named(v, name, first));
       }
     }
     out.push(...this.#list(first, undefined));
     return out;
+  }
+
+  /** A virtual host's routes for one of its names, before the default's. */
+  #named(v: Scope, name: string, first: Scope): RouteDraft[] {
+    const list = this.#list(v, name);
+    if (!list.some((d) => d.prefix === '/')) {
+      this.#warnOnce(
+        v.source.line,
+        `requests for ${name} that match none of its ProxyPass paths fall through to the routes of ${v === first ? 'other virtual hosts' : `the default virtual host (line ${first.source.line})`} here; Apache would answer them from ${name} itself`,
+      );
+    }
+    return list;
   }
 
   #locations(v: Scope): LocationBlock[] {
@@ -367,6 +406,10 @@ export class RouteBuilder {
     const sources: Source[] = [pass.source];
     const preserveSource = v.preserveHostSource ?? main.preserveHostSource;
     if (preserveSource) sources.push(preserveSource);
+    // Apache's virtual host takes the main server's AllowEncodedSlashes unless it has its own.
+    const slashesSource = v.encodedSlashesSource ?? main.encodedSlashesSource;
+    const slashes = v.encodedSlashesSource ? v.encodedSlashes : main.encodedSlashes;
+    if (slashesSource) sources.push(slashesSource);
     const reverse = this.#reverse(v, pass, sources);
     if (!reverse)
       notes.push(
@@ -390,6 +433,7 @@ export class RouteBuilder {
         reverse,
         websocket,
         timeout: duration(inherited ?? 60),
+        ...(slashes === undefined || slashes === 'off' ? {} : { encodedSlashes: slashes }),
       },
       prefix: pass.path,
       target,
