@@ -165,6 +165,43 @@ async function bare(backendUrl) {
   return listen(server);
 }
 
+async function undiciPipe(backendUrl) {
+  // The floor for Switchyard's HTTP/1.1 transport: node:http in, an undici Pool out, the
+  // response head and body relayed with backpressure, and nothing else — no routing, no
+  // header rules, no capture. What a proxy on this stack cannot go below per request.
+  const { Pool } = await import('undici');
+  const pool = new Pool(backendUrl, { connections: 512, keepAliveTimeout: 4_000 });
+  const host = new URL(backendUrl).host;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    pool.dispatch(
+      { path: req.url, method: req.method, headers: { host }, body: null },
+      {
+        onRequestStart() {},
+        onResponseStart(controller, status, headers, statusText) {
+          res.writeHead(status, statusText, headers);
+        },
+        onResponseData(controller, chunk) {
+          if (!res.write(chunk)) {
+            controller.pause();
+            res.once('drain', () => controller.resume());
+          }
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError() {
+          if (!res.headersSent) res.writeHead(502);
+          res.end();
+        },
+      },
+    );
+  });
+  cleanups.push(closeServer(server));
+  cleanups.push(() => pool.close());
+  return listen(server);
+}
+
 function switchyard(backendUrl, engineDir) {
   return startEngine(
     {
@@ -385,6 +422,7 @@ const roles = {
   backend,
   backends,
   bare,
+  undici: undiciPipe,
   switchyard,
   'switchyard-config': switchyardConfig,
   load,

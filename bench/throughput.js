@@ -56,7 +56,6 @@ import { PEERS, PEER_KEYS, probePeer } from './peers.js';
  * this script. Printed as a footnote only.
  */
 const QUOTED = [
-  ['raw undici pipe', 0.29],
   ['Apache mod_proxy', 0.27],
   ['Caddy', 0.22],
   ['raw node:http pipe', 0.2],
@@ -140,11 +139,13 @@ async function main() {
   // `backends` with one port: the throughput backend plus a connection counter, so each row
   // shows whether the proxy reuses its backend connections.
   const backend = await startPeer('backends', ['1'], [], { cpu: layout.backend });
-  const [bare, engine] = await Promise.all([
+  const [bare, pipe, engine] = await Promise.all([
     startPeer('bare', [backend.url], profArgv, { cpu: layout.proxy }),
+    startPeer('undici', [backend.url], profArgv, { cpu: layout.proxy }),
     startPeer('switchyard', [backend.url, s.engineDir], profArgv, { cpu: layout.proxy }),
   ]);
   bare.role = 'bare http-proxy-3';
+  pipe.role = 'raw undici pipe';
   engine.role = 'switchyard engine';
   const peers = withPeers ? await startPeers(backend.url, layout) : { started: [], skipped: [] };
   const engineRel = relative(ROOT, s.engineDir);
@@ -164,6 +165,7 @@ async function main() {
   const targets = [
     { name: 'direct (backend)', url: backend.url, proxy: undefined },
     { name: 'bare http-proxy-3', url: bare.url, proxy: bare },
+    { name: 'raw undici pipe', url: pipe.url, proxy: pipe },
     { name: 'switchyard engine', url: engine.url, proxy: engine },
     ...peers.started.map((p) => ({ name: p.name, url: p.peer.url, proxy: p.peer, peer: p })),
   ];
@@ -255,9 +257,13 @@ async function main() {
       ` direct. Bare http-proxy-3 measured ${fmt.x(bareR.rps / direct.rps)} direct in this run; do not compare the rows above with these.`,
   );
 
-  const sy = targets[2].result;
+  const pipeR = targets[2].result;
+  const sy = targets[3].result;
   console.log(
     `\nSwitchyard at ${fmt.x(sy.rps / direct.rps)} direct; vs bare http-proxy-3 (this run): ${fmt.x(sy.rps / bareR.rps)} the requests/s, p50 ${fmt.x(sy.p50 / bareR.p50)}, p99 ${fmt.x(sy.p99 / bareR.p99)}.`,
+  );
+  console.log(
+    `Switchyard vs the raw undici pipe its transport is built on (this run): ${fmt.x(sy.rps / pipeR.rps)} the requests/s, p99 ${fmt.x(sy.p99 / pipeR.p99)}.`,
   );
   if (withPeers) {
     const measured = targets.filter((t) => t.peer);
@@ -277,7 +283,7 @@ async function main() {
     console.log('(--peers also measures Apache mod_proxy, nginx and Caddy in the same run.)');
   }
 
-  reportCrashes([backend, bare, engine]);
+  reportCrashes([backend, bare, pipe, engine]);
 
   const failed = peers.skipped.filter((p) => p.failed);
   if (failed.length > 0) {

@@ -22,17 +22,27 @@ export interface Refusal {
   detail: string;
 }
 
-function count(rawHeaders: readonly string[], name: string): number {
-  let n = 0;
+/** How many times Host, Transfer-Encoding and Content-Length occur: one pass, no copies. */
+function framingCounts(rawHeaders: readonly string[]): { host: number; te: number; cl: number } {
+  const counts = { host: 0, te: 0, cl: 0 };
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === name) n++;
+    const name = rawHeaders[i] ?? '';
+    // Lengths first: most header names are none of these and cost one comparison.
+    if (name.length === 4) {
+      if (name.toLowerCase() === 'host') counts.host++;
+    } else if (name.length === 17) {
+      if (name.toLowerCase() === 'transfer-encoding') counts.te++;
+    } else if (name.length === 14) {
+      if (name.toLowerCase() === 'content-length') counts.cl++;
+    }
   }
-  return n;
+  return counts;
 }
 
 export function checkRequest(req: IncomingMessage): Refusal | undefined {
   const bad = (detail: string): Refusal => ({ status: 400, title: 'Bad Request', detail });
-  if (count(req.rawHeaders, 'host') > 1) {
+  const counts = framingCounts(req.rawHeaders);
+  if (counts.host > 1) {
     return bad('The request has more than one Host header; which host it is for is ambiguous.');
   }
   const host = req.headers.host;
@@ -65,14 +75,14 @@ export function checkRequest(req: IncomingMessage): Refusal | undefined {
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
       return bad('HTTP/1.0 requests cannot use Transfer-Encoding.');
     }
-    if (te.trim().toLowerCase() !== 'chunked' || count(req.rawHeaders, 'transfer-encoding') > 1) {
+    if (te.trim().toLowerCase() !== 'chunked' || counts.te > 1) {
       return bad(`Transfer-Encoding '${te}' is not supported; only 'chunked' is.`);
     }
     if (req.headers['content-length'] !== undefined) {
       return bad('The request has both Content-Length and Transfer-Encoding.');
     }
   }
-  if (count(req.rawHeaders, 'content-length') > 1) {
+  if (counts.cl > 1) {
     return bad('The request has more than one Content-Length header.');
   }
   return undefined;

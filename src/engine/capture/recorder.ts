@@ -59,8 +59,17 @@ export interface ExchangeStart {
   websocket: boolean;
 }
 
+/** Chunks up to this size are kept as latin1 strings: one cheap object for the GC each. */
+const SMALL_CHUNK = 16 * 1024;
+
+/**
+ * A body as captured. Kept chunks are what the GC walks for every exchange in the log, so
+ * they are as few and as plain as possible: small chunks become strings (a Buffer is three
+ * objects and an external allocation, and a slice would keep its whole socket buffer
+ * alive), larger ones are copies exactly their size.
+ */
 class CapturedBody {
-  readonly chunks: Buffer[] = [];
+  readonly chunks: (string | Buffer)[] = [];
   size = 0;
   captured = 0;
 
@@ -69,9 +78,21 @@ class CapturedBody {
     const room = cap - this.captured;
     if (room <= 0) return 0;
     const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    this.chunks.push(kept);
+    this.chunks.push(
+      kept.length <= SMALL_CHUNK
+        ? kept.toString('latin1')
+        : kept.byteLength === kept.buffer.byteLength
+          ? kept
+          : Buffer.from(kept),
+    );
     this.captured += kept.length;
     return kept.length;
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(
+      this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c)),
+    );
   }
 
   info(contentType: string | undefined): BodyInfo {
@@ -84,19 +105,36 @@ class CapturedBody {
   }
 }
 
-function pairs(rawHeaders: readonly string[]): HeaderPairs {
-  const out: HeaderPairs = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) out.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
+/**
+ * Headers are kept as one string, `name\nvalue\nname\nvalue…` (a parsed header name or
+ * value never holds a line feed): one object per exchange for the GC to walk instead of an
+ * array and a string per name and per value. Pairs are built on demand.
+ */
+const SEP = '\n';
+
+function packRaw(rawHeaders: readonly string[]): string {
+  return rawHeaders.join(SEP);
+}
+
+function packOutgoing(headers: OutgoingHttpHeaders | IncomingHttpHeaders): string {
+  let out = '';
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (const v of value) out += `${out === '' ? '' : SEP}${name}${SEP}${String(v)}`;
+    } else {
+      out += `${out === '' ? '' : SEP}${name}${SEP}${String(value)}`;
+    }
+  }
   return out;
 }
 
-function outgoingPairs(headers: OutgoingHttpHeaders | IncomingHttpHeaders): HeaderPairs {
+function unpack(packed: string): HeaderPairs {
+  if (packed === '') return [];
+  const parts = packed.split(SEP);
   const out: HeaderPairs = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push([name, String(v)]);
-    else out.push([name, String(value)]);
-  }
+  for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i]!, parts[i + 1]!]);
   return out;
 }
 
@@ -108,10 +146,10 @@ function headerValue(headers: HeaderPairs, name: string): string | undefined {
 export class Recording {
   readonly id: number;
   readonly summary: ExchangeSummary;
-  /** Node's raw header list (never mutated after parsing); pairs are built on demand. */
-  readonly #rawHeaders: readonly string[];
-  /** The headers object sent to the client (not changed after writeHead); pairs on demand. */
-  #responseHeaders: OutgoingHttpHeaders | undefined;
+  /** The request's headers as received, packed (see `packRaw`). */
+  readonly #requestHeaders: string;
+  /** The response's headers as sent to the client, packed. */
+  #responseHeaders = '';
   readonly httpVersion: string;
   readonly requestBody = new CapturedBody();
   readonly responseBody = new CapturedBody();
@@ -126,7 +164,7 @@ export class Recording {
   constructor(id: number, start: ExchangeStart, recorder: Recorder) {
     this.#recorder = recorder;
     this.id = id;
-    this.#rawHeaders = start.rawHeaders;
+    this.#requestHeaders = packRaw(start.rawHeaders);
     this.httpVersion = start.httpVersion;
     // An estimate, not a count: walking every header per request to be exact costs more
     // than the accuracy is worth for a memory bound.
@@ -175,7 +213,7 @@ export class Recording {
   response(status: number, headers: OutgoingHttpHeaders): void {
     this.summary.timings.firstByte ??= this.#elapsed();
     this.summary.status = status;
-    this.#responseHeaders = headers;
+    this.#responseHeaders = packOutgoing(headers);
   }
 
   requestData(chunk: Buffer): void {
@@ -240,11 +278,11 @@ export class Recording {
   }
 
   get requestHeaders(): HeaderPairs {
-    return pairs(this.#rawHeaders);
+    return unpack(this.#requestHeaders);
   }
 
   get responseHeaders(): HeaderPairs {
-    return this.#responseHeaders === undefined ? [] : outgoingPairs(this.#responseHeaders);
+    return unpack(this.#responseHeaders);
   }
 
   detail(): ExchangeDetail {
@@ -265,7 +303,7 @@ export class Recording {
   }
 
   body(side: BodySide): Buffer {
-    return Buffer.concat((side === 'request' ? this.requestBody : this.responseBody).chunks);
+    return (side === 'request' ? this.requestBody : this.responseBody).bytes();
   }
 }
 

@@ -40,7 +40,14 @@ const POOL_OPTIONS = {
 } as const;
 
 /** Headers that belong to the connection to the backend, which undici manages. */
-const CONNECTION_HEADERS = ['connection', 'keep-alive', 'upgrade', 'expect', 'proxy-connection'];
+const CONNECTION_HEADERS = [
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'proxy-connection',
+];
 
 type DispatchController = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 
@@ -156,11 +163,16 @@ export class Http1Transport implements Transport {
 
   send(request: TransportRequest, sink: ResponseSink): InFlight {
     const handler = new Http1Request(sink);
-    const { headers } = request;
+    let { headers } = request;
     // Chunked is what undici does with a body of unknown length; the rest of these are the
     // connection's, which a route's header rule cannot take over (undici refuses them).
-    delete headers['transfer-encoding'];
-    for (const name of CONNECTION_HEADERS) delete headers[name];
+    // The caller's object is left as it is (a retry sends it again): copied only when needed.
+    for (const name of CONNECTION_HEADERS) {
+      if (headers[name] === undefined) continue;
+      headers = { ...headers };
+      for (const n of CONNECTION_HEADERS) delete headers[n];
+      break;
+    }
     try {
       this.#pool(request).dispatch(
         {

