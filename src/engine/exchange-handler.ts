@@ -567,6 +567,16 @@ export class ExchangeHandler {
       return;
     }
     const { backend, member, why } = pick;
+    if (backend.http2) {
+      refuse({
+        status: 501,
+        title: 'WebSocket not supported to HTTP/2 backends',
+        route: route.name,
+        backend: backend.origin + backend.path,
+        detail: `Route '${route.name}' sends to ${backend.origin} over HTTP/2, which has no Upgrade. Point WebSocket paths at the backend's http:// URL in a route of their own.`,
+      });
+      return;
+    }
     if (member) member.stats.elected++;
     rec?.attempt(member?.label ?? backend.origin, why);
     const headersFor = this.#responseHeaders(decision, backend);

@@ -13,10 +13,17 @@ export interface CompiledHeaderOps {
   remove: string[];
 }
 
+/** How Switchyard talks to a backend: HTTP/1.1 (http, https) or HTTP/2 (h2c, h2). */
+export type BackendProtocol = 'http:' | 'https:' | 'h2c:' | 'h2:';
+
 /** A backend URL: a route's single target, or a balancer member. */
 export interface UrlTarget {
   kind: 'url';
-  protocol: 'http:' | 'https:';
+  protocol: BackendProtocol;
+  /** TLS to the backend (https, h2). */
+  secure: boolean;
+  /** HTTP/2 to the backend (h2c, h2). */
+  http2: boolean;
   hostname: string;
   port: number;
   /** Host header value for the backend (`host:port`, default port omitted). */
@@ -62,20 +69,30 @@ function compileHeaderOps(ops: HeaderOps): CompiledHeaderOps {
   };
 }
 
+function isBackendProtocol(protocol: string): protocol is BackendProtocol {
+  return protocol === 'http:' || protocol === 'https:' || protocol === 'h2c:' || protocol === 'h2:';
+}
+
 export function compileUrlTarget(text: string): UrlTarget {
   const url = new URL(text);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`'${text}' is not an http(s) URL`);
+  const { protocol } = url;
+  if (!isBackendProtocol(protocol)) {
+    throw new Error(`'${text}' is not an http, https, h2c or h2 URL`);
   }
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const secure = protocol === 'https:' || protocol === 'h2:';
+  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+  // (h2c and h2 are not special schemes to the URL parser: it gives them no origin.)
+  const host = url.port === '' ? url.hostname : `${url.hostname}:${url.port}`;
   return {
     kind: 'url',
-    protocol: url.protocol,
+    protocol,
+    secure,
+    http2: protocol === 'h2c:' || protocol === 'h2:',
     hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
     port,
-    host: url.host,
-    path: url.pathname,
-    origin: url.origin,
+    host,
+    path: url.pathname === '' ? '/' : url.pathname,
+    origin: `${protocol}//${host}`,
   };
 }
 

@@ -74,10 +74,20 @@ function hasNoExtras(url: URL): boolean {
   return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
 }
 
+/**
+ * Backend URL schemes, as Apache's mod_proxy names them: http and https speak HTTP/1.1;
+ * h2c speaks HTTP/2 in clear text with prior knowledge, h2 speaks HTTP/2 over TLS.
+ */
+export const BACKEND_PROTOCOLS: readonly string[] = ['http:', 'https:', 'h2c:', 'h2:'];
+
+function isBackendUrl(u: URL | undefined): u is URL {
+  return u !== undefined && BACKEND_PROTOCOLS.includes(u.protocol) && u.hostname !== '';
+}
+
 const httpUrl = z.string().refine((t) => {
   const u = parseUrl(t);
-  return u !== undefined && (u.protocol === 'http:' || u.protocol === 'https:') && hasNoExtras(u);
-}, 'must be an http(s) URL such as http://127.0.0.1:3000, without query or credentials');
+  return isBackendUrl(u) && hasNoExtras(u);
+}, 'must be an http(s) URL such as http://127.0.0.1:3000 (h2c:// or h2:// for HTTP/2 backends), without query or credentials');
 
 const target = z
   .string()
@@ -85,9 +95,12 @@ const target = z
     const u = parseUrl(t);
     if (!u || !hasNoExtras(u)) return false;
     if (u.protocol === 'balancer:') return u.hostname !== '';
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  }, 'must be an http(s) URL such as http://127.0.0.1:3000/app, or balancer://NAME/')
-  .meta({ description: 'ProxyPass target: an http(s) URL, or balancer://NAME/ for a balancer.' });
+    return isBackendUrl(u);
+  }, 'must be an http(s) URL such as http://127.0.0.1:3000/app (h2c:// or h2:// for HTTP/2 backends), or balancer://NAME/')
+  .meta({
+    description:
+      'ProxyPass target: an http(s) URL (HTTP/1.1), h2c:// (HTTP/2, clear text) or h2:// (HTTP/2 over TLS), or balancer://NAME/ for a balancer.',
+  });
 
 /**
  * Framing headers say where a message ends. Switchyard frames each message it sends from

@@ -14,7 +14,8 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import net from 'node:net';
+import http2, { type Http2Server } from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -288,6 +289,9 @@ describe('exported configurations pass the servers’ own checks', () => {
         to: 'balancer://traffic/',
       },
       { name: 'hidden', match: { path: '/app/admin' }, to: 'http://127.0.0.1:3002/' },
+      { name: 'grpc', match: { path: '/grpc' }, to: 'h2c://127.0.0.1:50051/' },
+      { name: 'h2tls', match: { path: '/h2tls' }, to: 'h2://127.0.0.1:50052/x', tlsVerify: false },
+      { name: 'h2pool', match: { path: '/h2pool' }, to: 'balancer://h2pool/' },
     ],
     balancers: [
       {
@@ -317,6 +321,10 @@ describe('exported configurations pass the servers’ own checks', () => {
         method: 'bytraffic',
         retry: '5s',
         members: [{ url: 'http://[::1]:9021' }],
+      },
+      {
+        name: 'h2pool',
+        members: [{ url: 'h2c://127.0.0.1:50061' }, { url: 'h2c://127.0.0.1:50062' }],
       },
     ],
   };
@@ -560,3 +568,73 @@ describe('encodedSlashes in the Apache export (AllowEncodedSlashes)', () => {
     },
   );
 });
+
+describe.skipIf(servers.apache.skip)(
+  'an h2c:// backend through exported Apache (mod_proxy_http2)',
+  () => {
+    let backend: Http2Server;
+    let backendPort: number;
+    let proxy: RunningProxy;
+    let server: { stop(): Promise<void> } | undefined;
+    let serverPort: number;
+    const seen: string[] = [];
+
+    beforeAll(async () => {
+      backend = http2.createServer();
+      backend.on('stream', (stream, headers) => {
+        stream.on('error', () => {});
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const line = `${headers[':method']} ${headers[':path']} ${Buffer.concat(chunks).toString()}`;
+          seen.push(line);
+          stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+          stream.end(`h2 ${line}`);
+        });
+      });
+      await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+      backendPort = (backend.address() as AddressInfo).port;
+      serverPort = await deadPort();
+      const routing = (port: number): Omit<RoutingConfigInput, 'version'> => ({
+        listeners: [{ name: 'web', port }],
+        routes: [{ name: 'h2', match: { path: '/svc' }, to: `h2c://127.0.0.1:${backendPort}/v2` }],
+      });
+      proxy = await startProxy(routing(0));
+      const text = exportConfig('apache', parseConfig(routing(serverPort)), {
+        dataDir: await mkdtemp(join(tmpdir(), 'switchyard-export-data-')),
+        source: 'switchyard.yaml',
+      });
+      expect(text).toContain(`"h2c://127.0.0.1:${backendPort}/v2"`);
+      expect(text).toContain('LoadModule proxy_http2_module');
+      server = await servers.apache.handle.start(text, serverPort);
+    }, 30_000);
+
+    afterAll(async () => {
+      await server?.stop();
+      await proxy?.close();
+      await new Promise((resolve) => backend?.close(resolve));
+    });
+
+    it('answers the same requests the same way, and the backend sees the same', async () => {
+      const requests: [string, string, string?][] = [
+        ['GET', '/svc'],
+        ['GET', '/svc/items?id=7'],
+        ['POST', '/svc/orders', 'order=42'],
+      ];
+      for (const [method, path, body] of requests) {
+        seen.length = 0;
+        const ours = await send(proxy.port(), path, { method, ...(body ? { body } : {}) });
+        const oursSeen = [...seen];
+        seen.length = 0;
+        const theirs = await send(serverPort, path, { method, ...(body ? { body } : {}) });
+        expect({ path, status: theirs.status, body: theirs.body, seen: [...seen] }).toEqual({
+          path,
+          status: ours.status,
+          body: ours.body,
+          seen: oursSeen,
+        });
+        expect(ours.status).toBe(200);
+      }
+    });
+  },
+);

@@ -343,10 +343,11 @@ export class RouteBuilder {
       };
     }
     const ws = url.protocol === 'ws:' || url.protocol === 'wss:';
-    if (!ws && url.protocol !== 'http:' && url.protocol !== 'https:') {
+    // h2c:// and h2:// are mod_proxy_http2's, and Switchyard's too.
+    if (!ws && !['http:', 'https:', 'h2c:', 'h2:'].includes(url.protocol)) {
       this.#warnOnce(
         line,
-        `ProxyPass ${pass.path} ${text}: ${url.protocol.slice(0, -1)} backends are not supported (Switchyard forwards HTTP and WebSocket); route left out`,
+        `ProxyPass ${pass.path} ${text}: ${url.protocol.slice(0, -1)} backends are not supported (Switchyard forwards HTTP/1.1, HTTP/2 and WebSocket); route left out`,
       );
       return undefined;
     }

@@ -5,6 +5,7 @@
  * again. Checks run on their own connections, never through the proxy's pool.
  */
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type { HealthCheckConfig } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -23,7 +24,7 @@ interface Check {
   member: Member;
   config: HealthCheckConfig;
   timer?: NodeJS.Timeout;
-  request?: http.ClientRequest;
+  request?: { destroy(): void };
 }
 
 function inRange(status: number, expect: string): boolean {
@@ -80,8 +81,9 @@ export class HealthChecker {
 
   #run(check: Check): void {
     const { member, config } = check;
-    const url = new URL(config.path, `${member.target.origin}/`);
-    const client = url.protocol === 'https:' ? https : http;
+    const { target } = member;
+    const url = new URL(config.path, `${target.secure ? 'https' : 'http'}://${target.host}/`);
+    const client = target.secure ? https : http;
     const timeoutMs = parseDuration(config.timeout) ?? 2_000;
     let settled = false;
     const done = (ok: boolean, detail: string): void => {
@@ -91,6 +93,17 @@ export class HealthChecker {
       this.#record(check, ok, detail);
       if (check.timer !== undefined) this.#schedule(check, parseDuration(config.interval) ?? 5_000);
     };
+    if (target.http2) {
+      check.request = probeHttp2(url, config.method, timeoutMs, (status, error) =>
+        error === undefined
+          ? done(
+              inRange(status, config.expect),
+              `${config.method} ${config.path} answered ${status}`,
+            )
+          : done(false, `${config.method} ${config.path} failed: ${error}`),
+      );
+      return;
+    }
     const req = client.request(
       url,
       { method: config.method, agent: false, timeout: timeoutMs },
@@ -141,4 +154,40 @@ export class HealthChecker {
       }
     }
   }
+}
+
+/** One health check over HTTP/2 (h2c or h2 members), on a session of its own. */
+function probeHttp2(
+  url: URL,
+  method: string,
+  timeoutMs: number,
+  done: (status: number, error?: string) => void,
+): { destroy(): void } {
+  let settled = false;
+  const session = http2.connect(url.origin);
+  const finish = (status: number, error?: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    session.destroy();
+    done(status, error);
+  };
+  const timer = setTimeout(() => finish(0, `no answer within ${timeoutMs} ms`), timeoutMs);
+  session.on('error', (error: NodeJS.ErrnoException) => finish(0, error.code ?? error.message));
+  const stream = session.request(
+    { ':method': method, ':path': url.pathname + url.search },
+    { endStream: true },
+  );
+  stream.on('response', (headers) => finish(Number(headers[':status'] ?? 0)));
+  stream.on('error', (error: NodeJS.ErrnoException) => finish(0, error.code ?? error.message));
+  stream.on('close', () => finish(0, 'the stream closed without an answer'));
+  stream.resume();
+  return {
+    destroy: () => {
+      // Cancelled (the checker stopped or the configuration changed): nothing to record.
+      settled = true;
+      clearTimeout(timer);
+      session.destroy();
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { prefixBase } from '../paths.js';
 import {
   allowsEveryone,
+  backendUrls,
   escapeRegex,
   hasCatchAll,
   routesUsing,
@@ -50,8 +51,10 @@ function modulesNeeded(plan: ExportPlan): [string, string][] {
     mods.push(['watchdog_module', 'mod_watchdog.so']);
     mods.push(['proxy_hcheck_module', 'mod_proxy_hcheck.so']);
   }
-  const httpsBackends = routes.some((r) => r.backends.some((b) => b.scheme === 'https'));
-  if (plan.listeners.some((l) => l.listener.tls) || httpsBackends) {
+  const backends = backendUrls(plan);
+  // mod_proxy_http2 speaks h2c:// and h2:// to backends, as the routing file does.
+  if (backends.some((b) => b.http2)) mods.push(['proxy_http2_module', 'mod_proxy_http2.so']);
+  if (plan.listeners.some((l) => l.listener.tls) || backends.some((b) => b.secure)) {
     mods.push(['socache_shmcb_module', 'mod_socache_shmcb.so']);
     mods.push(['ssl_module', 'mod_ssl.so']);
   }
@@ -140,7 +143,7 @@ function proxyPassLines(r: RoutePlan, nocanon: boolean): string[] {
   const params =
     (r.balancer
       ? ''
-      : ` timeout=${seconds(r.timeoutMs)}${r.route.websocket ? ' upgrade=websocket' : ''}`) +
+      : ` timeout=${seconds(r.timeoutMs)}${r.route.websocket && !r.backends.some((b) => b.http2) ? ' upgrade=websocket' : ''}`) +
     (nocanon ? ' nocanon' : '');
   const line = (path: string, backend: string) =>
     `ProxyPass ${quote(path)} ${quote(targetUrl(r, backend))}${params}`;
@@ -288,7 +291,7 @@ function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, n: number):
     w.line(`SSLCertificateFile ${quote(site.certificate.cert)}`);
     w.line(`SSLCertificateKeyFile ${quote(site.certificate.key)}`);
   }
-  if (site.routes.some((r) => r.backends.some((b) => b.scheme === 'https'))) {
+  if (site.routes.some((r) => r.backends.some((b) => b.secure))) {
     w.line('SSLProxyEngine on');
   }
   const nocanon = writeEncodedSlashes(w, site) === 'passthrough';

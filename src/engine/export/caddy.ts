@@ -35,8 +35,9 @@ function literal(value: string): string {
 
 function upstream(url: string): string {
   const u = new URL(url);
-  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  return `${u.protocol === 'https:' ? 'https://' : ''}${u.hostname}:${port}`;
+  const secure = u.protocol === 'https:' || u.protocol === 'h2:';
+  const port = u.port || (secure ? '443' : '80');
+  return `${secure ? 'https://' : ''}${u.hostname}:${port}`;
 }
 
 function gcd(a: number, b: number): number {
@@ -113,7 +114,10 @@ function proxyBody(w: ConfigWriter, r: RoutePlan): void {
   w.open('transport http {');
   w.line(`read_timeout ${timeout}`);
   w.line(`write_timeout ${timeout}`);
-  if (r.backends.some((b) => b.scheme === 'https')) w.line('tls');
+  if (r.backends.some((b) => b.secure)) w.line('tls');
+  // HTTP/2 to the backend: h2c (clear text, prior knowledge) or h2 over TLS.
+  if (r.backends.some((b) => b.scheme === 'h2c')) w.line('versions h2c 2');
+  else if (r.backends.some((b) => b.scheme === 'h2')) w.line('versions 2');
   w.close('}');
 }
 

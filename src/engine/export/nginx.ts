@@ -40,7 +40,7 @@ function memberUpstream(b: BalancerConfig, route: string): string {
 
 function serverLine(url: string, extra: string[]): string {
   const u = new URL(url);
-  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const port = u.port || (u.protocol === 'https:' || u.protocol === 'h2:' ? '443' : '80');
   return `server ${u.hostname}:${port}${extra.length > 0 ? ` ${extra.join(' ')}` : ''};`;
 }
 
@@ -166,7 +166,13 @@ function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
         `rewrite ${quote(`^${escapeRegex(unit.path)}(.*)$`)} ${quote(`${unit.backend}$1`)} break;`,
       );
   }
-  const scheme = (r.backends[0] as Backend).scheme;
+  const first = r.backends[0] as Backend;
+  const scheme = first.secure ? 'https' : 'http';
+  if (r.backends.some((b) => b.http2)) {
+    w.comment(
+      `Switchyard speaks HTTP/2 to this backend (${first.scheme}://); nginx speaks HTTP/2 upstream only\nfor gRPC (grpc_pass), so here it uses HTTP/1.1: the backend must accept that too.`,
+    );
+  }
   const upstream = r.balancer
     ? sticky
       ? stickyVar(r.balancer)

@@ -40,7 +40,12 @@ export interface Unit {
 }
 
 export interface Backend {
-  scheme: 'http' | 'https';
+  /** As in the routing file: http and https are HTTP/1.1, h2c and h2 are HTTP/2. */
+  scheme: 'http' | 'https' | 'h2c' | 'h2';
+  /** TLS to the backend (https, h2). */
+  secure: boolean;
+  /** HTTP/2 to the backend (h2c, h2). */
+  http2: boolean;
   /** `127.0.0.1:3000`, default port included. */
   hostport: string;
   hostname: string;
@@ -85,18 +90,32 @@ export interface ExportPlan {
   options: ExportOptions;
 }
 
+const SCHEMES = { 'http:': 'http', 'https:': 'https', 'h2c:': 'h2c', 'h2:': 'h2' } as const;
+
 function backendOf(url: string): Backend {
   const u = new URL(url);
-  const scheme = u.protocol === 'https:' ? 'https' : 'http';
-  const port = u.port || (scheme === 'https' ? '443' : '80');
+  const scheme = SCHEMES[u.protocol as keyof typeof SCHEMES] ?? 'http';
+  const secure = scheme === 'https' || scheme === 'h2';
+  const port = u.port || (secure ? '443' : '80');
   const hostname = u.hostname;
   const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
   return {
     scheme,
+    secure,
+    http2: scheme === 'h2c' || scheme === 'h2',
     hostport: `${host}:${port}`,
     hostname: hostname.replace(/^\[|\]$/g, ''),
-    origin: u.origin,
+    // (h2c and h2 are not special schemes to the URL parser: it gives them no origin.)
+    origin: scheme === 'http' || scheme === 'https' ? u.origin : `${scheme}://${u.host}`,
   };
+}
+
+/** Every backend URL the plan sends to: routes' targets and balancer members. */
+export function backendUrls(plan: Pick<ExportPlan, 'listeners' | 'balancers'>): Backend[] {
+  return [
+    ...plan.listeners.flatMap((l) => l.sites.flatMap((s) => s.routes.flatMap((r) => r.backends))),
+    ...plan.balancers.flatMap((b) => b.members.map((m) => backendOf(m.url))),
+  ];
 }
 
 function unitsOf(prefix: string, targetPath: string): Unit[] {

@@ -30,6 +30,8 @@ export function classify(error: NodeJS.ErrnoException): FailureKind {
       return 'refused';
     case 'ECONNRESET':
     case 'EPIPE':
+    case 'ERR_HTTP2_STREAM_ERROR':
+    case 'ERR_HTTP2_GOAWAY_SESSION':
     case 'UND_ERR_SOCKET':
       return 'reset';
     case 'ENOTFOUND':
@@ -39,6 +41,10 @@ export function classify(error: NodeJS.ErrnoException): FailureKind {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return 'timeout';
+    case 'ERR_HTTP2_NOT_HTTP2':
+    case 'ERR_HTTP2_ERROR':
+    case 'ERR_HTTP2_SESSION_ERROR':
+    case 'ERR_HTTP2_INVALID_HEADER_VALUE':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_HEADERS_OVERFLOW':
     case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':

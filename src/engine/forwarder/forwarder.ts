@@ -3,14 +3,16 @@
  * which backend, which headers, what an error says — is the caller's; the forwarder sends
  * what it is given and reports what happened in Switchyard's terms (`ForwardFailure`).
  *
- * - Plain requests go through a `Transport` chosen by the backend's protocol; the client's
- *   side of each is a `WebExchange` (web-exchange.ts).
+ * - Plain requests go through a `Transport` chosen by the backend's protocol — HTTP/1.1 for
+ *   http and https, HTTP/2 for h2c and h2; the client's side of each is a `WebExchange`
+ *   (web-exchange.ts).
  * - WebSocket upgrades go through `Tunnels` (tunnels.ts), on http-proxy-3.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { Http1Transport } from './http1.js';
+import { Http2Transport } from './http2.js';
 import type { Transport } from './transport.js';
 import { Tunnels, type TunnelHandlers, type TunnelRequest } from './tunnels.js';
 import {
@@ -27,6 +29,7 @@ export type { UpstreamRequest, WebHandle, WebHandlers } from './web-exchange.js'
 
 export class Forwarder {
   readonly #http1: Transport = new Http1Transport();
+  readonly #http2: Transport = new Http2Transport();
   readonly #tunnels = new Tunnels();
 
   web(
@@ -35,7 +38,8 @@ export class Forwarder {
     upstream: UpstreamRequest,
     handlers: WebHandlers,
   ): WebHandle {
-    const exchange = new WebExchange(this.#http1, req, res, upstream, handlers);
+    const transport = upstream.target.http2 ? this.#http2 : this.#http1;
+    const exchange = new WebExchange(transport, req, res, upstream, handlers);
     exchange.start();
     return exchange;
   }
@@ -54,11 +58,12 @@ export class Forwarder {
   trust(pems: readonly string[]): void {
     const ca = [...tls.rootCertificates, ...pems].join('\n');
     this.#http1.trust(ca);
+    this.#http2.trust(ca);
     this.#tunnels.trust(ca);
   }
 
   /** Close pooled upstream connections. */
   async close(): Promise<void> {
-    await this.#http1.close();
+    await Promise.all([this.#http1.close(), this.#http2.close()]);
   }
 }

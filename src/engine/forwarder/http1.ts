@@ -148,7 +148,7 @@ export class Http1Transport implements Transport {
 
   #pool(request: TransportRequest): Pool {
     const { target, verifyTls } = request;
-    const secure = target.protocol === 'https:';
+    const secure = target.secure;
     const key = secure ? `${target.origin}|${verifyTls ? 'verify' : 'any'}` : target.origin;
     let pool = this.#pools.get(key);
     if (!pool) {

@@ -3,8 +3,8 @@
  * whatever the protocol to the backend. The forwarder owns the client's side of every
  * exchange (its response, backpressure towards it, timeouts, retries and failures); a
  * transport owns the backend's side — connections, pooling, framing on the wire — and
- * reports what happened to a `ResponseSink`. HTTP/1.1 is one implementation (http1.ts); an
- * HTTP/2 one plugs in behind the same interface.
+ * reports what happened to a `ResponseSink`. HTTP/1.1 (http1.ts, undici) and HTTP/2
+ * (http2.ts, node:http2) implement it.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -25,6 +25,8 @@ export interface TransportRequest {
   body: Readable | null;
   /** For TLS backends: verify the certificate (false accepts self-signed backends). */
   verifyTls: boolean;
+  /** The client accepts trailers (`TE: trailers`); HTTP/2 passes that on, as gRPC needs. */
+  trailers: boolean;
 }
 
 /** The backend's response head, as the transport parsed it. */
@@ -41,6 +43,8 @@ export interface FailureFacts {
   connected: boolean;
   /** The request ran on a connection that had served earlier requests. */
   reused: boolean;
+  /** The backend said it did not process the request (HTTP/2 REFUSED_STREAM, GOAWAY). */
+  unprocessed?: boolean;
 }
 
 /** What the forwarder hears from a transport about one request, in this order. */

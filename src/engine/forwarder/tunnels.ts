@@ -144,13 +144,13 @@ export class Tunnels {
       head,
       {
         target: {
-          protocol: target.protocol,
+          protocol: target.secure ? 'https:' : 'http:',
           host: target.hostname,
           hostname: target.hostname,
           port: target.port,
         },
         agent: false,
-        ...(target.protocol === 'https:' ? { secure: upstream.verifyTls, ca: this.#trusted } : {}),
+        ...(target.secure ? { secure: upstream.verifyTls, ca: this.#trusted } : {}),
       },
       (error) => this.#failed(exchange, error),
     );

@@ -129,6 +129,7 @@ export class WebExchange implements ResponseSink, WebHandle {
         headers: u.headers,
         body,
         verifyTls: u.verifyTls,
+        trailers: acceptsTrailers(this.#clientHeaders),
       },
       this,
     );
@@ -201,16 +202,18 @@ export class WebExchange implements ResponseSink, WebHandle {
       res.destroy();
       return;
     }
+    const bodiless = this.#upstream.body === undefined && !hasBody(this.#clientHeaders);
     if (
       !this.#retried &&
-      facts.reused &&
-      isConnectionReset(error) &&
-      this.#upstream.body === undefined &&
-      !hasBody(this.#clientHeaders) &&
-      IDEMPOTENT_METHODS.has(this.#req.method ?? '')
+      bodiless &&
+      ((facts.reused &&
+        isConnectionReset(error) &&
+        IDEMPOTENT_METHODS.has(this.#req.method ?? '')) ||
+        facts.unprocessed === true)
     ) {
       // Node's advice for keep-alive: the backend closed an idle connection just as it was
-      // reused. Nothing of the request was processed; send it once more on a new one.
+      // reused — or an HTTP/2 backend refused the stream unprocessed (GOAWAY). Nothing of
+      // the request was processed; send it once more on a new connection.
       this.#retried = true;
       this.#connected = false;
       this.#send(null);

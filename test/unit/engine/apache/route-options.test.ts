@@ -175,3 +175,31 @@ describe('Apache import: header rules on message framing', () => {
     expect(warnings(r.value).filter((w) => w.includes('message framing'))).toHaveLength(2);
   });
 });
+
+describe('Apache import: HTTP/2 backends (mod_proxy_http2)', () => {
+  it('keeps h2c:// and h2:// targets of ProxyPass and BalancerMember, and the YAML loads', () => {
+    const v = imported(
+      lines(
+        'Listen 127.0.0.1:8080',
+        'ProxyPass /grpc h2c://127.0.0.1:50051/',
+        'ProxyPass /secure h2://localhost:8443/api',
+        '<Proxy balancer://h2pool>',
+        '  BalancerMember h2c://127.0.0.1:50061',
+        '  BalancerMember h2c://127.0.0.1:50062',
+        '</Proxy>',
+        'ProxyPass /pool balancer://h2pool/',
+      ),
+    );
+    expect(v.config.routes.map((r) => r.to)).toEqual([
+      'h2c://127.0.0.1:50051/',
+      'h2://localhost:8443/api',
+      'balancer://h2pool/',
+    ]);
+    expect(v.config.balancers[0]?.members.map((m) => m.url)).toEqual([
+      'h2c://127.0.0.1:50061',
+      'h2c://127.0.0.1:50062',
+    ]);
+    expect(warnings(v).filter((w) => /not supported/.test(w))).toEqual([]);
+    expect(parseRoutingText(importToYaml(v, 'httpd.conf'), 'switchyard.yaml').ok).toBe(true);
+  });
+});
