@@ -2,11 +2,12 @@
  * The access list (Apache `<Proxy *> Require ip …`): which client addresses may use the
  * proxy at all. Built once per configuration on Node's BlockList, checked per connection.
  */
-import { BlockList, isIPv4, type Socket } from 'node:net';
+import { BlockList, isIPv4 } from 'node:net';
+import type { Peer } from './peer.js';
 
 /** The verdict for a connection, remembered on the socket: keep-alive requests reuse it. */
 const VERDICT = Symbol('switchyard.access');
-type JudgedSocket = Socket & { [VERDICT]?: { list: AccessList; allowed: boolean } };
+type JudgedSocket = Peer & { [VERDICT]?: { list: AccessList; allowed: boolean } };
 
 export class AccessList {
   readonly #allowed = new BlockList();
@@ -31,7 +32,7 @@ export class AccessList {
   }
 
   /** `allows` for a connection, computed once per connection and access list. */
-  allowsSocket(socket: Socket): boolean {
+  allowsSocket(socket: Peer): boolean {
     const memo = (socket as JudgedSocket)[VERDICT];
     if (memo?.list === this) return memo.allowed;
     const allowed = this.allows(socket.remoteAddress);

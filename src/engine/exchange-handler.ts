@@ -40,8 +40,9 @@ import {
   prefixBase,
   splitRequestTarget,
 } from './paths.js';
+import { peerOf, type Peer } from './peer.js';
 import { checkRequest } from './request-checks.js';
-import { IDEMPOTENT_METHODS, hasBody } from './request-semantics.js';
+import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
 import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
@@ -93,8 +94,17 @@ type Decision = Accepted | { error: ProxyError; close?: boolean };
  */
 const refusedConnections = new WeakSet<Socket>();
 
+/**
+ * An HTTP/2 request names its host in `:authority`; every rule here reads Host, as for
+ * HTTP/1.1 (RFC 9113 §8.3.1: when both are present they must agree, and :authority wins).
+ */
+function adoptAuthority(req: IncomingMessage): void {
+  const authority = req.headers[':authority'];
+  if (typeof authority === 'string' && authority !== '') req.headers.host = authority;
+}
+
 /** `127.0.0.1:8080`: where a client reached us, for requests that name no Host. */
-function localAuthority(socket: Socket): string {
+function localAuthority(socket: Peer): string {
   const address = socket.localAddress ?? '';
   return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
 }
@@ -107,7 +117,7 @@ function memberBackend(member: Member, balancerPath: string): UrlTarget {
 function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolean): ExchangeStart {
   return {
     listener: listener.name,
-    client: req.socket.remoteAddress ?? '',
+    client: peerOf(req).remoteAddress ?? '',
     method: req.method ?? '',
     url: req.url ?? '',
     host: req.headers.host ?? '',
@@ -188,12 +198,13 @@ export class ExchangeHandler {
         },
       };
     }
-    if (!runtime.access.allowsSocket(req.socket)) {
+    const peer = peerOf(req);
+    if (!runtime.access.allowsSocket(peer)) {
       return {
         error: {
           status: 403,
           title: 'Forbidden',
-          detail: `Client ${req.socket.remoteAddress ?? 'unknown'} is not in the access list (access.allow).`,
+          detail: `Client ${peer.remoteAddress ?? 'unknown'} is not in the access list (access.allow).`,
         },
       };
     }
@@ -256,11 +267,11 @@ export class ExchangeHandler {
       httpVersion: req.httpVersion,
       host,
       facts: {
-        clientAddress: req.socket.remoteAddress ?? '',
+        clientAddress: peer.remoteAddress ?? '',
         secure: listener.secure,
         via: this.#identity.via,
         serverName: this.#identity.serverName,
-        publicHost: req.headers.host || localAuthority(req.socket),
+        publicHost: req.headers.host || localAuthority(peer),
       },
     };
   }
@@ -298,13 +309,14 @@ export class ExchangeHandler {
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
+    if (req.httpVersionMajor === 2) adoptAuthority(req);
     const clientHeaders: IncomingHttpHeaders = req.headers;
     if (refusedConnections.has(req.socket)) {
       res.destroy();
       return;
     }
     if (listener.closing) res.shouldKeepAlive = false;
-    const withBody = hasBody(req.headers);
+    const withBody = requestHasBody(req);
     const rec = this.#recorder.begin(startOf(listener, req, false));
     if (rec) {
       res.once('close', () =>

@@ -63,7 +63,8 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeade
   const listed = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    // (HTTP/2 pseudo-headers, `:path` and the like, are the message's, not fields to copy.)
+    if (HOP_BY_HOP.has(name) || listed?.has(name) || name.charCodeAt(0) === 58) continue;
     out[name] = headers[name];
   }
   return out;

@@ -5,34 +5,20 @@
  * (port in use) leaves the running set untouched; removed ones stop accepting and let
  * in-flight exchanges finish.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { ListenerConfig } from '../shared/config.js';
-import { sendErrorOnSocket } from './error-page.js';
 import type { ClientTimeouts } from './client-timeouts.js';
 import type { ListenerSlot } from './exchange-handler.js';
+import {
+  createListenerServer,
+  type ListenerServer,
+  type ServerCallbacks,
+  type TlsOptions,
+} from './listener-server.js';
 
-export interface ListenerCallbacks {
-  request(slot: ListenerSlot, req: IncomingMessage, res: ServerResponse): void;
-  upgrade(slot: ListenerSlot, req: IncomingMessage, socket: Socket, head: Buffer): void;
+export interface ListenerCallbacks extends ServerCallbacks {
   /** Certificates for TLS listeners (default certificate + SNICallback), asked on bind. */
-  tls(): Promise<Pick<https.ServerOptions, 'cert' | 'key' | 'SNICallback'>>;
+  tls(): Promise<TlsOptions>;
 }
-
-/**
- * TLS as browsers expect it in 2026: TLS 1.2+, Node's default (modern, forward-secret)
- * cipher list, ALPN http/1.1 only — the engine speaks HTTP/1.1, so offering h2 would
- * break clients that pick it.
- */
-const TLS_SERVER_OPTIONS: https.ServerOptions = {
-  minVersion: 'TLSv1.2',
-  ALPNProtocols: ['http/1.1'],
-  honorCipherOrder: true,
-};
-
-/** Node checks each connection's header deadline this often. */
-const HEADER_CHECK_MS = 500;
 
 export interface ListenerStatus {
   name: string;
@@ -45,13 +31,16 @@ export interface ListenerStatus {
 interface Bound {
   config: ListenerConfig;
   slot: ListenerSlot;
-  server: http.Server;
+  served: ListenerServer;
   port: number;
 }
 
 /** Port 0 listeners have no fixed identity; name them apart so each reload rebinds them. */
 function identity(l: ListenerConfig): string {
-  return l.port === 0 ? `${l.address}|0|${l.name}|${l.tls}` : `${l.address}|${l.port}|${l.tls}`;
+  const protocols = `${l.tls}|${l.http2}`;
+  return l.port === 0
+    ? `${l.address}|0|${l.name}|${protocols}`
+    : `${l.address}|${l.port}|${protocols}`;
 }
 
 function urlOf(address: string, port: number, tls: boolean): string {
@@ -75,42 +64,6 @@ export class BindError extends Error {
   }
 }
 
-/** Node's 'clientError': the parser refused the bytes. Answer when no response is under way. */
-function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket): void {
-  // Node keeps the response under way on the socket. Once its head is sent a 400 cannot
-  // follow; before that, the broken request (bad chunking mid-body) is answered with 400
-  // and the connection closed, which also ends the exchange that was waiting upstream.
-  const responding = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || responding?.headersSent === true) {
-    socket.destroy();
-    return;
-  }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  sendErrorOnSocket(
-    socket,
-    {},
-    tooLarge
-      ? {
-          status: 431,
-          title: 'Request Header Fields Too Large',
-          detail: 'The request headers exceed 16 KiB.',
-        }
-      : timedOut
-        ? {
-            status: 408,
-            title: 'Request Timeout',
-            detail:
-              'The request line and headers did not arrive in time (clientTimeouts.header in the routing file).',
-          }
-        : {
-            status: 400,
-            title: 'Bad Request',
-            detail: `The request is malformed and was not forwarded: ${error.message}${'reason' in error ? ` (${String(error.reason)})` : ''}.`,
-          },
-  );
-}
-
 export class ListenerPool {
   readonly #callbacks: ListenerCallbacks;
   #bound = new Map<string, Bound>();
@@ -132,50 +85,9 @@ export class ListenerPool {
 
   async #open(config: ListenerConfig, timeouts: ClientTimeouts): Promise<Bound> {
     const slot: ListenerSlot = { name: config.name, secure: config.tls, closing: false };
-    const options: http.ServerOptions = {
-      requireHostHeader: true,
-      headersTimeout: timeouts.headerMs,
-      // Node's bound on a whole request (300 s) would cut a real upload on a slow link;
-      // bodies are bounded by their rate instead (client-timeouts.ts).
-      requestTimeout: 0,
-      // How often Node checks the header deadline; its default (30 s) would let a client
-      // take up to 30 s longer than clientTimeouts.header.
-      connectionsCheckingInterval: HEADER_CHECK_MS,
-    };
-    const server = config.tls
-      ? https.createServer({
-          ...TLS_SERVER_OPTIONS,
-          ...(await this.#callbacks.tls()),
-          ...options,
-          // A TLS handshake is part of getting the request head; Node's default is 120 s.
-          handshakeTimeout: timeouts.headerMs,
-        })
-      : http.createServer(options);
-    // A failed handshake (unknown CA in the client, a name outside the CA's constraints)
-    // concerns that connection only.
-    server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
-    // A client that half-closes after sending a complete request still gets its answer.
-    // (A documented-by-use Node server flag that @types/node does not declare.)
-    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      this.#callbacks.request(slot, req, res),
-    );
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      this.#callbacks.upgrade(slot, req, socket, head),
-    );
-    server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-      socket.on('error', () => socket.destroy());
-      sendErrorOnSocket(
-        socket,
-        {},
-        {
-          status: 405,
-          title: 'Method Not Allowed',
-          detail: 'CONNECT is refused: Switchyard is a reverse proxy, not a forward proxy.',
-        },
-      );
-    });
-    server.on('clientError', clientErrorResponse);
+    const tls = config.tls ? await this.#callbacks.tls() : undefined;
+    const served = createListenerServer(config, timeouts, tls, slot, this.#callbacks);
+    const { server } = served;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new BindError(config, error)));
       server.listen(
@@ -188,7 +100,7 @@ export class ListenerPool {
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    return { config, slot, server, port };
+    return { config, slot, served, port };
   }
 
   /** Make the bound set equal to `wanted`. Throws BindError with nothing changed on failure. */
@@ -219,7 +131,7 @@ export class ListenerPool {
       if (!bound) continue;
       bound.config = config;
       bound.slot.name = config.name;
-      bound.server.headersTimeout = timeouts.headerMs;
+      bound.served.setHeaderTimeout(timeouts.headerMs);
     }
     this.#bound = next;
   }
@@ -228,16 +140,17 @@ export class ListenerPool {
   #stop(bound: Bound, graceMs: number): Promise<void> {
     bound.slot.closing = true;
     const closed = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => bound.server.closeAllConnections(), graceMs);
+      const { served } = bound;
+      const timer = setTimeout(() => served.closeAll(), graceMs);
       // Keep-alive connections become idle as their last exchange ends; close them then
       // rather than waiting for the client's or the server's keep-alive timeout.
-      const sweep = setInterval(() => bound.server.closeIdleConnections(), 100);
-      bound.server.close(() => {
+      const sweep = setInterval(() => served.closeIdle(), 100);
+      served.server.close(() => {
         clearTimeout(timer);
         clearInterval(sweep);
         resolve();
       });
-      bound.server.closeIdleConnections();
+      served.closeIdle();
     });
     this.#closing.add(closed);
     void closed.then(() => this.#closing.delete(closed));

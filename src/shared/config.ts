@@ -144,6 +144,10 @@ export const listenerSchema = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: 'Serve HTTPS with certificates from the local CA.' }),
+  http2: z.boolean().default(true).meta({
+    description:
+      'Accept HTTP/2 as well as HTTP/1.1: ALPN h2 on a TLS listener, HTTP/2 with prior knowledge (h2c) on a plain one.',
+  }),
 });
 
 export const accessSchema = z

@@ -115,7 +115,7 @@ describe('TLS listeners', () => {
     expect(a.cert.subjectaltname).not.toContain('*');
   });
 
-  it('answers curl --cacert (ALPN http/1.1, TLS 1.2+)', async () => {
+  it('answers curl --cacert (ALPN h2 by default, http/1.1 when asked; TLS 1.2+)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'switchyard-curl-'));
     const caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
@@ -130,8 +130,20 @@ describe('TLS listeners', () => {
       '\n%{http_code} %{http_version}',
       `https://app.localhost:${port}/curl`,
     ]);
-    expect(stdout.trim().split('\n').at(-1)).toBe('200 1.1');
+    expect(stdout.trim().split('\n').at(-1)).toBe('200 2');
     expect(backend.seen.at(-1)?.url).toBe('/curl');
+    const http1 = await run('curl', [
+      '-sS',
+      '--http1.1',
+      '--cacert',
+      caFile,
+      '--resolve',
+      `app.localhost:${port}:127.0.0.1`,
+      '-w',
+      '\n%{http_code} %{http_version}',
+      `https://app.localhost:${port}/curl1`,
+    ]);
+    expect(http1.stdout.trim().split('\n').at(-1)).toBe('200 1.1');
   });
 
   it('refuses TLS 1.1 and clients that do not trust the CA', async () => {

@@ -12,7 +12,7 @@ import type {
   ServerResponse,
 } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import { IDEMPOTENT_METHODS, hasBody } from '../request-semantics.js';
+import { IDEMPOTENT_METHODS, requestHasBody } from '../request-semantics.js';
 import type { UrlTarget } from '../router.js';
 import { classify, isConnectionReset, type ForwardFailure } from './failures.js';
 import type { FailureFacts, InFlight, ResponseSink, Transport, UpstreamHead } from './transport.js';
@@ -50,6 +50,29 @@ export interface WebHandle {
   abort(): void;
 }
 
+/** gRPC's status fields: in a trailers-only answer they come with the head. */
+const GRPC_STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'];
+
+/**
+ * A gRPC answer with its status in the head is "trailers-only" (an error, usually): one
+ * HEADERS frame that ends the stream. Relayed as is, the client would get that status in
+ * headers that do not end the stream, and no status at the end; so the status fields are
+ * moved to trailers, the other form gRPC allows (headers, no messages, trailers).
+ */
+function splitTrailersOnly(head: UpstreamHead): IncomingHttpHeaders | undefined {
+  const type = head.headers['content-type'];
+  if (head.headers['grpc-status'] === undefined || !type?.startsWith('application/grpc')) {
+    return undefined;
+  }
+  const moved: IncomingHttpHeaders = {};
+  for (const name of GRPC_STATUS_FIELDS) {
+    if (head.headers[name] === undefined) continue;
+    moved[name] = head.headers[name];
+    delete head.headers[name];
+  }
+  return moved;
+}
+
 /** The client asked for trailers (`TE: trailers`), so a chunked response may carry them. */
 function acceptsTrailers(headers: IncomingHttpHeaders): boolean {
   const te = headers.te;
@@ -84,6 +107,8 @@ export class WebExchange implements ResponseSink, WebHandle {
   #sendTimer: NodeJS.Timeout | undefined;
   #connected = false;
   #responded = false;
+  /** gRPC status fields taken from a trailers-only head, sent as trailers at the end. */
+  #statusTrailers: IncomingHttpHeaders | undefined;
   #retried = false;
   #done = false;
 
@@ -107,7 +132,7 @@ export class WebExchange implements ResponseSink, WebHandle {
   start(): void {
     const upstream = this.#upstream;
     let body: Readable | null = upstream.body ?? null;
-    if (!body && hasBody(this.#clientHeaders)) {
+    if (!body && requestHasBody(this.#req)) {
       // Piped now, in this tick: observers that listen to the request's 'data' (capture,
       // counters, the slow-client watch) see every byte, and none is read before a
       // consumer exists. Timer refreshes ride on the same events.
@@ -151,9 +176,12 @@ export class WebExchange implements ResponseSink, WebHandle {
       return;
     }
     this.#timer?.refresh();
+    this.#statusTrailers = splitTrailersOnly(head);
     try {
       const headers = this.#handlers.responseHeaders(head);
-      res.writeHead(head.status, head.statusText, headers);
+      // HTTP/2 has no reason phrase (Node warns on every one given).
+      if (this.#req.httpVersionMajor === 2) res.writeHead(head.status, headers);
+      else res.writeHead(head.status, head.statusText, headers);
     } catch (err) {
       this.#finish();
       this.#inFlight?.abort();
@@ -175,10 +203,13 @@ export class WebExchange implements ResponseSink, WebHandle {
     return false;
   }
 
-  end(trailers: IncomingHttpHeaders | undefined): void {
+  end(upstreamTrailers: IncomingHttpHeaders | undefined): void {
     if (this.#done) return;
     this.#finish();
     const res = this.#res;
+    const trailers = this.#statusTrailers
+      ? { ...this.#statusTrailers, ...upstreamTrailers }
+      : upstreamTrailers;
     if (
       trailers !== undefined &&
       res.getHeader('content-length') === undefined &&
@@ -202,7 +233,7 @@ export class WebExchange implements ResponseSink, WebHandle {
       res.destroy();
       return;
     }
-    const bodiless = this.#upstream.body === undefined && !hasBody(this.#clientHeaders);
+    const bodiless = this.#upstream.body === undefined && !requestHasBody(this.#req);
     if (
       !this.#retried &&
       bodiless &&

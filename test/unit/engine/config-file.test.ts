@@ -21,6 +21,7 @@ describe('routing file', () => {
       port: 8080,
       address: '127.0.0.1',
       tls: false,
+      http2: true,
     });
     expect(r.config.access.allow).toEqual(['127.0.0.0/8', '::1']);
     expect(r.config.routes[0]).toMatchObject({

@@ -39,7 +39,7 @@ describe('startDemo', () => {
     const demo = await startDemo({ port: 0 });
     cleanups.push(() => demo.close());
     expect(demo.config.listeners).toEqual([
-      { name: 'demo', port: 0, address: '127.0.0.1', tls: false },
+      { name: 'demo', port: 0, address: '127.0.0.1', tls: false, http2: true },
     ]);
     expect(demo.config.routes.map((r) => r.to)).toEqual([`balancer://${DEMO_BALANCER}/`]);
     expect(demo.config.balancers[0]?.members.map((m) => m.url)).toEqual(demo.backends);

@@ -133,7 +133,7 @@ describe('Apache import: Listen and <VirtualHost> addresses share sockets as in 
       lines('Listen 127.0.0.1:8443 https', ...site('*:8443', 'http://127.0.0.1:3000/')),
     );
     expect(v.config.listeners).toEqual([
-      { name: 'https-8443', port: 8443, address: '127.0.0.1', tls: true },
+      { name: 'https-8443', port: 8443, address: '127.0.0.1', tls: true, http2: true },
     ]);
   });
 
