@@ -1,12 +1,13 @@
 /**
  * Error responses written by Switchyard itself. They say what failed and where — which
  * route, which backend — as HTML for browsers and as JSON for API clients
- * (`Accept: application/json`), and they are marked so nobody mistakes them for the
- * backend's own answers.
+ * (`Accept: application/json`) — and as a gRPC status for gRPC calls (grpc-errors.ts) —
+ * and they are marked so nobody mistakes them for the backend's own answers.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import { isGrpc, sendGrpcError } from './grpc-errors.js';
 
 export interface ProxyError {
   status: number;
@@ -78,6 +79,10 @@ export function sendError(
 ): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
+    return;
+  }
+  if (isGrpc(headers)) {
+    sendGrpcError(res, error);
     return;
   }
   const { type, body } = renderError(error, headers);

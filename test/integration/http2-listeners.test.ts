@@ -262,4 +262,92 @@ describe('HTTP/2 listeners', () => {
       c.close();
     }
   });
+
+  describe("Switchyard's own answers to gRPC calls are gRPC statuses", () => {
+    let second: { port: number; server: grpc.Server };
+    let other: RunningProxy;
+    const call = (target: string, path: string): Promise<grpc.ServiceError | Buffer> => {
+      const C = grpc.makeGenericClientConstructor({ unary: { ...SERVICE.unary, path } }, 'Any');
+      const c = new C(target, grpc.credentials.createInsecure()) as InstanceType<typeof C> & {
+        unary: (...args: unknown[]) => unknown;
+      };
+      return new Promise((resolve) =>
+        c.unary(Buffer.from('x'), (e: grpc.ServiceError | null, r: Buffer) => {
+          c.close();
+          resolve(e ?? r);
+        }),
+      );
+    };
+
+    beforeAll(async () => {
+      second = await startGrpcBackend();
+      other = await startProxy({
+        listeners: [{ name: 'web', port: 0 }],
+        routes: [
+          { name: 'dead', match: { path: '/dead.Echo' }, to: 'h2c://127.0.0.1:9/' },
+          {
+            name: 'hurry',
+            match: { path: '/hurry.Echo' },
+            to: `h2c://127.0.0.1:${grpcBackend.port}/test.Echo`,
+            timeout: '300ms',
+          },
+          { name: 'pair', match: { path: '/test.Echo' }, to: 'balancer://pair/test.Echo' },
+        ],
+        balancers: [
+          {
+            name: 'pair',
+            members: [
+              { url: `h2c://127.0.0.1:${grpcBackend.port}` },
+              { url: `h2c://127.0.0.1:${second.port}` },
+            ],
+          },
+        ],
+      });
+    });
+    afterAll(async () => {
+      await other.close();
+      second.server.forceShutdown();
+    });
+
+    it('no route: UNIMPLEMENTED; backend unreachable: UNAVAILABLE naming the route; route timeout: DEADLINE_EXCEEDED', async () => {
+      const target = `127.0.0.1:${other.port()}`;
+      const none = (await call(target, '/nowhere.Echo/Unary')) as grpc.ServiceError;
+      expect(none.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(none.details).toContain('No route');
+      const dead = (await call(target, '/dead.Echo/Unary')) as grpc.ServiceError;
+      expect(dead.code).toBe(grpc.status.UNAVAILABLE);
+      expect(dead.details).toContain("route 'dead'");
+      const slow = (await call(target, '/hurry.Echo/Slow')) as grpc.ServiceError;
+      expect(slow.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(slow.details).toContain("route 'hurry'");
+    });
+
+    it('balances per call: 20 unary calls on one channel reach both members', async () => {
+      const c = new Client(
+        `127.0.0.1:${other.port()}`,
+        grpc.credentials.createInsecure(),
+      ) as EchoClient;
+      try {
+        const replies = await Promise.all(
+          Array.from(
+            { length: 20 },
+            (_, i) =>
+              new Promise<string>((resolve, reject) =>
+                c.unary(Buffer.from(String(i)), (e: Error | null, r: Buffer) =>
+                  e ? reject(e) : resolve(r.toString()),
+                ),
+              ),
+          ),
+        );
+        expect(replies).toHaveLength(20);
+        const exchanges = other.engine.recorder.list().filter((x) => x.route === 'pair');
+        const members = new Set(exchanges.map((x) => x.member));
+        expect(members).toEqual(
+          new Set([`h2c://127.0.0.1:${grpcBackend.port}`, `h2c://127.0.0.1:${second.port}`]),
+        );
+      } finally {
+        c.close();
+      }
+    });
+  });
 });
