@@ -101,14 +101,29 @@ function clientErrorResponse(error: NodeJS.ErrnoException, socket: Socket): void
   );
 }
 
-/** Sessions of an HTTP/2 server, so a stopping listener can close them. */
-function trackSessions(server: Http2Server | Http2SecureServer): Set<ServerHttp2Session> {
+/**
+ * Sessions of an HTTP/2 server, so a stopping listener can close them. A session with no
+ * traffic for `idleMs` is closed (GOAWAY; streams in flight finish): that reclaims idle
+ * connections, and the ones Node keeps open after answering a protocol error with GOAWAY.
+ */
+function trackSessions(
+  server: Http2Server | Http2SecureServer,
+  idleMs: number,
+): Set<ServerHttp2Session> {
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
+    session.setTimeout(idleMs, () => {
+      if (session.closed) session.destroy();
+      else session.close(() => session.destroy());
+      // Streams still open after a grace period are cut.
+      setTimeout(() => session.destroy(), idleMs).unref();
+    });
     session.on('close', () => sessions.delete(session));
-    // A protocol error concerns that connection only.
+    // A protocol error concerns that connection only, and ends it: nghttp2 has sent its
+    // GOAWAY, and a client that broke the protocol gets no time to keep the socket.
     session.on('error', () => session.destroy());
+    session.on('frameError', () => session.destroy());
   });
   server.on('sessionError', () => {});
   return sessions;
@@ -174,7 +189,7 @@ export function createListenerServer(
     // HTTP/1.1 connections of this server are handled by Node's HTTP/1.1 code, which reads
     // these the way http.Server does.
     Object.assign(server, { headersTimeout: timeouts.headerMs, requestTimeout: 0 });
-    const sessions = trackSessions(server);
+    const sessions = trackSessions(server, timeouts.bodyIdleMs);
     const sockets = new Set<Socket>();
     server.on('secureConnection', (socket: Socket) => {
       sockets.add(socket);
@@ -214,7 +229,7 @@ export function createListenerServer(
     // with the preface are handed to it, the rest to the HTTP/1.1 server's own listeners.
     const h2c = http2.createServer(HTTP2_OPTIONS);
     h2c.on('request', onRequest);
-    sessions = trackSessions(h2c);
+    sessions = trackSessions(h2c, timeouts.bodyIdleMs);
     // Node wraps a connection that is not a plain socket in a socket of its own that knows
     // no addresses; give it the client's, which the access list and the log need.
     let connecting: PrefacedSocket | undefined;
