@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { startBackend, type Backend } from '../support/backend.js';
 import { chromiumMissing, launchChromium } from '../support/chromium.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { startWsBackend, type WsBackend } from '../support/ws.js';
 
 const missing = chromiumMissing();
 
@@ -16,6 +17,7 @@ describe.skipIf(missing !== undefined)(
   `Chromium trusts the local CA${missing ? ` (skipped: ${missing})` : ''}`,
   () => {
     let backend: Backend;
+    let ws: WsBackend;
     let proxy: RunningProxy;
     let browser: Browser;
 
@@ -25,9 +27,13 @@ describe.skipIf(missing !== undefined)(
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<!doctype html><title>through switchyard</title><h1>Hello over TLS</h1>');
       });
+      ws = await startWsBackend();
       proxy = await startProxy({
         listeners: [{ name: 'secure', port: 0, tls: true }],
-        routes: [{ name: 'app', match: { host: 'app.localhost' }, to: backend.url }],
+        routes: [
+          { name: 'ws', match: { host: 'app.localhost', path: '/socket' }, to: ws.url },
+          { name: 'app', match: { host: 'app.localhost' }, to: backend.url },
+        ],
       });
       const ca = await proxy.engine.certificateAuthority();
       browser = await launchChromium({ trustCa: ca.certPem });
@@ -37,6 +43,7 @@ describe.skipIf(missing !== undefined)(
       await browser?.close();
       await proxy?.close();
       await backend?.close();
+      await ws?.close();
     });
 
     it('loads https://app.localhost through Switchyard without a certificate error', async () => {
@@ -48,6 +55,31 @@ describe.skipIf(missing !== undefined)(
       expect(security?.issuer).toMatch(/Switchyard Local CA/);
       expect(security?.subjectName).toBe('app.localhost');
       expect(backend.seen.at(-1)?.headers['x-forwarded-proto']).toBe('https');
+      await page.close();
+    });
+
+    it('speaks HTTP/2 to the browser (ALPN h2), and a WebSocket on the same origin works', async () => {
+      const page = await browser.newPage();
+      await page.goto(`https://app.localhost:${proxy.port()}/`);
+      const protocol = await page.evaluate(
+        () =>
+          (performance.getEntries()[0] as unknown as { nextHopProtocol: string }).nextHopProtocol,
+      );
+      expect(protocol).toBe('h2');
+      const echoed = await page.evaluate(
+        (url) =>
+          new Promise<string>((resolve, reject) => {
+            const socket = new WebSocket(url);
+            socket.onopen = () => socket.send('over wss');
+            socket.onmessage = (e) => {
+              resolve(String(e.data));
+              socket.close();
+            };
+            socket.onerror = () => reject(new Error('WebSocket failed'));
+          }),
+        `wss://app.localhost:${proxy.port()}/socket`,
+      );
+      expect(echoed).toContain('over wss');
       await page.close();
     });
   },
