@@ -35,6 +35,8 @@ export const exchangeSummarySchema = z.object({
   url: z.string(),
   host: z.string(),
   secure: z.boolean(),
+  /** The client's protocol version: `1.1`, `1.0` or `2.0`. */
+  httpVersion: z.string().optional(),
   route: z.string().optional(),
   /** Member (or single backend) that served it. */
   member: z.string().optional(),

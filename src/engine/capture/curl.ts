@@ -68,7 +68,16 @@ export function toCurl(
     args.push('-X', shellQuote(method));
   }
   if (requestTarget !== undefined) args.push('--request-target', shellQuote(requestTarget));
-  args.push(detail.httpVersion === '1.0' ? '--http1.0' : '--http1.1');
+  args.push(
+    detail.httpVersion === '1.0'
+      ? '--http1.0'
+      : detail.httpVersion.startsWith('2')
+        ? // HTTP/2 as the client spoke it: by ALPN over TLS, with prior knowledge in clear text.
+          detail.secure
+          ? '--http2'
+          : '--http2-prior-knowledge'
+        : '--http1.1',
+  );
   const path = url.split('?')[0] ?? '';
   // curl would resolve dot segments and expand [] {} globs; the client sent them as is.
   if (/(^|\/)\.\.?(\/|$)/.test(splitUrl(path).target)) args.push('--path-as-is');

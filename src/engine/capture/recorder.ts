@@ -178,6 +178,7 @@ export class Recording {
       url: start.url,
       host: start.host,
       secure: start.secure,
+      httpVersion: start.httpVersion,
       attempts: 0,
       status: 0,
       outcome: 'pending',

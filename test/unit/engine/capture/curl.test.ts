@@ -331,6 +331,15 @@ describe('toCurl, as text', () => {
     expect(toCurl(d)).toBe("curl 'https://app.localhost:8443/x?y=1' --http1.1");
   });
 
+  it('asks for HTTP/2 as the client used it: ALPN over TLS, prior knowledge in clear text', () => {
+    const tls = detail({ secure: true, httpVersion: '2.0', host: 'app.localhost:8443', url: '/x' });
+    expect(toCurl(tls)).toBe('curl https://app.localhost:8443/x --http2');
+    const plain = detail({ httpVersion: '2.0', url: '/x', requestHeaders: [[':authority', 'a']] });
+    expect(toCurl(plain, undefined, { baseUrl: 'http://127.0.0.1:3000' })).toBe(
+      'curl http://127.0.0.1:3000/x --http2-prior-knowledge',
+    );
+  });
+
   it('strips a trailing slash from baseUrl and keeps its path prefix', () => {
     const d = detail({ url: '/x', requestHeaders: [['Host', 'app.localhost']] });
     expect(toCurl(d, undefined, { baseUrl: 'http://127.0.0.1:3000/api/' })).toBe(
