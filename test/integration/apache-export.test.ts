@@ -638,3 +638,30 @@ describe.skipIf(servers.apache.skip)(
     });
   },
 );
+
+describe('HTTP/2 on listeners in the exports', () => {
+  const config = (http2: boolean) =>
+    parseConfig({
+      listeners: [
+        { name: 'web', port: 18080, http2 },
+        { name: 'secure', port: 18443, tls: true, http2 },
+      ],
+      routes: [{ name: 'app', match: { path: '/' }, to: 'http://127.0.0.1:3000' }],
+    });
+  const options = { dataDir: '/tmp/switchyard-export-h2', source: 'switchyard.yaml' };
+
+  it('offers h2 (TLS) and h2c (clear text) as Switchyard does, and nothing with http2: false', () => {
+    const apache = exportConfig('apache', config(true), options);
+    expect(apache).toContain('LoadModule http2_module modules/mod_http2.so');
+    expect(apache).toContain('Protocols h2c http/1.1');
+    expect(apache).toContain('Protocols h2 http/1.1');
+    expect(exportConfig('nginx', config(true), options)).toMatch(
+      /listen 127\.0\.0\.1:18443 ssl http2/,
+    );
+    expect(exportConfig('caddy', config(true), options)).toContain('protocols h1 h2 h2c');
+    const off = ['apache', 'nginx', 'caddy'].map((t) =>
+      exportConfig(t as ExportTarget, config(false), options),
+    );
+    expect(off.join('\n')).not.toMatch(/Protocols|http2|h2c/);
+  });
+});

@@ -52,7 +52,8 @@ function modulesNeeded(plan: ExportPlan): [string, string][] {
     mods.push(['proxy_hcheck_module', 'mod_proxy_hcheck.so']);
   }
   const backends = backendUrls(plan);
-  // mod_proxy_http2 speaks h2c:// and h2:// to backends, as the routing file does.
+  // mod_http2 serves HTTP/2 to clients; mod_proxy_http2 speaks h2c:// and h2:// to backends.
+  if (plan.listeners.some((l) => l.listener.http2)) mods.push(['http2_module', 'mod_http2.so']);
   if (backends.some((b) => b.http2)) mods.push(['proxy_http2_module', 'mod_proxy_http2.so']);
   if (plan.listeners.some((l) => l.listener.tls) || backends.some((b) => b.secure)) {
     mods.push(['socache_shmcb_module', 'mod_socache_shmcb.so']);
@@ -282,6 +283,10 @@ function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, n: number):
     w.line(`ServerAlias ${site.host}`);
   } else {
     w.line(`ServerName ${site.host}`);
+  }
+  if (l.listener.http2) {
+    // HTTP/2 as Switchyard serves it: ALPN h2 over TLS, prior knowledge (h2c) in clear text.
+    w.line(`Protocols ${l.listener.tls ? 'h2' : 'h2c'} http/1.1`);
   }
   if (site.certificate) {
     w.comment(

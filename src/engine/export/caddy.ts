@@ -269,6 +269,10 @@ export function exportCaddy(plan: ExportPlan): string {
   w.open('{');
   w.comment('Certificates are given per site (tls); no automatic certificates or redirects.');
   w.line('auto_https off');
+  if (plan.listeners.some((l) => l.listener.http2 && !l.listener.tls)) {
+    // HTTP/2 with prior knowledge (h2c) beside HTTP/1.1, as Switchyard's plain listeners.
+    w.open('servers {').line('protocols h1 h2 h2c').close('}');
+  }
   w.close('}');
   // One snippet per route, shared by every site and path unit that serves it.
   const snippets = new Map<RoutePlan['route'], string>();

@@ -118,7 +118,10 @@ function writeStickyMaps(w: ConfigWriter, b: BalancerConfig): void {
 function listenLine(l: ListenerPlan, isDefault: boolean): string {
   const a = l.listener.address;
   const address = `${a.includes(':') ? `[${a}]` : a}:${l.listener.port}`;
-  return `listen ${address}${l.listener.tls ? ' ssl' : ''}${isDefault ? ' default_server' : ''};`;
+  // nginx before 1.25 serves HTTP/2 in clear text only to prior-knowledge clients, and then
+  // no HTTP/1.1 on that port; so h2 is offered on TLS listeners only (ALPN).
+  const protocols = l.listener.tls ? (l.listener.http2 ? ' ssl http2' : ' ssl') : '';
+  return `listen ${address}${protocols}${isDefault ? ' default_server' : ''};`;
 }
 
 function writeAccess(w: ConfigWriter, access: readonly string[]): void {
