@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2, { type Http2Server } from 'node:http2';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ import { planExport } from '../../src/engine/export/plan.js';
 import type { RoutingConfig, RoutingConfigInput } from '../../src/shared/config.js';
 import { deadPort, startBackend, type Backend } from '../support/backend.js';
 import { send } from '../support/http.js';
+import { waitForPort } from '../support/wait-port.js';
 import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
 
 const run = promisify(execFile);
@@ -78,31 +79,6 @@ async function workDir(name: string): Promise<string> {
   return dir;
 }
 
-function waitForPort(
-  port: number,
-  child: { exitCode: number | null },
-  log: () => string,
-): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null)
-        return reject(new Error(`server exited (${child.exitCode}):\n${log()}`));
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} never opened:\n${log()}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 async function startChild(
   command: string,
   args: string[],
@@ -115,7 +91,11 @@ async function startChild(
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitForPort(port, child, () => log);
+    await waitForPort(
+      port,
+      () => (child.exitCode === null ? undefined : `server exited (${child.exitCode})`),
+      () => log,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     await exited;

@@ -12,7 +12,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { importApacheText } from '../../src/engine/apache/to-routing.js';
 import { Engine } from '../../src/engine/engine.js';
 import { deadPort, startBackend, type Backend } from '../support/backend.js';
 import { send } from '../support/http.js';
+import { waitForPort } from '../support/wait-port.js';
 
 function which(name: string): string | undefined {
   try {
@@ -62,28 +62,6 @@ function groupOfNobody(): string {
   }
 }
 
-function waitForPorts(ports: number[], exited: () => boolean, log: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  const one = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      const attempt = () => {
-        if (exited()) return reject(new Error(`httpd exited:\n${log()}`));
-        const socket = net.connect({ host: '127.0.0.1', port });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve();
-        });
-        socket.once('error', () => {
-          socket.destroy();
-          if (Date.now() > deadline) reject(new Error(`port ${port} never opened:\n${log()}`));
-          else setTimeout(attempt, 100);
-        });
-      };
-      attempt();
-    });
-  return Promise.all(ports.map(one)).then(() => undefined);
-}
-
 /**
  * httpd running the file as a user would Include it, from a main file that only puts
  * httpd's own state in a temporary folder and loads the modules (no ServerName, which
@@ -119,11 +97,8 @@ async function runApache(text: string, ports: number[]): Promise<() => Promise<v
     clearTimeout(timer);
   };
   try {
-    await waitForPorts(
-      ports,
-      () => child.exitCode !== null,
-      () => log,
-    );
+    const exited = () => (child.exitCode === null ? undefined : 'httpd exited');
+    await Promise.all(ports.map((port) => waitForPort(port, exited, () => log)));
   } catch (error) {
     await stop();
     throw error;

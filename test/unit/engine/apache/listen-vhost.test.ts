@@ -9,18 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { importApacheText, type ApacheImport } from '../../../../src/engine/apache/to-routing.js';
 import { importToYaml } from '../../../../src/engine/apache/to-yaml.js';
 import { parseRoutingText } from '../../../../src/engine/config-file.js';
-
-function imported(text: string): ApacheImport {
-  const r = importApacheText(text, 'httpd.conf');
-  if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));
-  return r.value;
-}
-
-function warnings(value: ApacheImport): string[] {
-  return value.warnings.map((w) => `${w.line ?? '-'}: ${w.message}`);
-}
-
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
+import { imported, lines, warnings } from '../../../support/apache-import.js';
 
 const site = (address: string, to: string, ...more: string[]) => [
   `<VirtualHost ${address}>`,

@@ -4,21 +4,10 @@
  * framing (Content-Length, Transfer-Encoding), which a route may not have.
  */
 import { describe, expect, it } from 'vitest';
-import { importApacheText, type ApacheImport } from '../../../../src/engine/apache/to-routing.js';
+import { importApacheText } from '../../../../src/engine/apache/to-routing.js';
 import { importToYaml } from '../../../../src/engine/apache/to-yaml.js';
 import { parseRoutingText } from '../../../../src/engine/config-file.js';
-
-function imported(text: string): ApacheImport {
-  const r = importApacheText(text, 'httpd.conf');
-  if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));
-  return r.value;
-}
-
-function warnings(value: ApacheImport): string[] {
-  return value.warnings.map((w) => `${w.line ?? '-'}: ${w.message}`);
-}
-
-const lines = (...l: string[]) => `${l.join('\n')}\n`;
+import { imported, lines, warnings } from '../../../support/apache-import.js';
 
 describe('Apache import: AllowEncodedSlashes', () => {
   it.each([
