@@ -120,30 +120,24 @@ describe('TLS listeners', () => {
     const caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
     const port = proxy.port();
-    const { stdout } = await run('curl', [
-      '-sS',
-      '--cacert',
-      caFile,
-      '--resolve',
-      `app.localhost:${port}:127.0.0.1`,
-      '-w',
-      '\n%{http_code} %{http_version}',
-      `https://app.localhost:${port}/curl`,
-    ]);
-    expect(stdout.trim().split('\n').at(-1)).toBe('200 2');
+    /** `status version` of one request with curl, trusting only the local CA. */
+    const statusAndVersion = async (path: string, ...flags: string[]) => {
+      const { stdout } = await run('curl', [
+        '-sS',
+        ...flags,
+        '--cacert',
+        caFile,
+        '--resolve',
+        `app.localhost:${port}:127.0.0.1`,
+        '-w',
+        '\n%{http_code} %{http_version}',
+        `https://app.localhost:${port}${path}`,
+      ]);
+      return stdout.trim().split('\n').at(-1);
+    };
+    expect(await statusAndVersion('/curl')).toBe('200 2');
     expect(backend.seen.at(-1)?.url).toBe('/curl');
-    const http1 = await run('curl', [
-      '-sS',
-      '--http1.1',
-      '--cacert',
-      caFile,
-      '--resolve',
-      `app.localhost:${port}:127.0.0.1`,
-      '-w',
-      '\n%{http_code} %{http_version}',
-      `https://app.localhost:${port}/curl1`,
-    ]);
-    expect(http1.stdout.trim().split('\n').at(-1)).toBe('200 1.1');
+    expect(await statusAndVersion('/curl1', '--http1.1')).toBe('200 1.1');
   });
 
   it('refuses TLS 1.1 and clients that do not trust the CA', async () => {
