@@ -46,6 +46,7 @@ import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics
 import { reverseHeaders } from './reverse.js';
 import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
+import { grpcStatusFields, isGrpc } from './grpc-errors.js';
 import { formatDuration } from '../shared/duration.js';
 import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
 import { FrameParser } from './capture/ws-frames.js';
@@ -125,6 +126,7 @@ function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolea
     httpVersion: req.httpVersion,
     rawHeaders: req.rawHeaders,
     websocket,
+    contentType: req.headers['content-type'],
   };
 }
 
@@ -139,6 +141,7 @@ function answer(
   if (!rec) return;
   rec.fail(`${error.title}: ${error.detail}`);
   if (res.headersSent) rec.response(res.statusCode, res.getHeaders());
+  if (isGrpc(headers)) rec.trailers(grpcStatusFields(error));
 }
 
 /** Count and sample the frames crossing an open tunnel, in both directions. */
@@ -442,6 +445,7 @@ export class ExchangeHandler {
               },
             }
           : {}),
+        ...(rec ? { onTrailers: (trailers: OutgoingHttpHeaders) => rec.trailers(trailers) } : {}),
         onSendTimeout: () =>
           rec?.fail(
             `The client took none of the response for ${formatDuration(timeouts.sendMs)} (clientTimeouts.send); disconnected.`,

@@ -5,6 +5,7 @@
  * client reads, over HTTP/2 and through the compatibility layer alike).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { isGrpcContentType } from '../shared/grpc.js';
 import type { ProxyError } from './error-page.js';
 
 /** gRPC status codes (grpc/doc/statuscodes.md) for the HTTP statuses Switchyard answers. */
@@ -22,7 +23,7 @@ const GRPC_STATUS: Record<number, number> = {
 };
 
 export function isGrpc(headers: IncomingHttpHeaders): boolean {
-  return headers['content-type']?.startsWith('application/grpc') === true;
+  return isGrpcContentType(headers['content-type']);
 }
 
 export function grpcStatusOf(httpStatus: number): number {
@@ -41,7 +42,10 @@ export function encodeGrpcMessage(text: string): string {
   return out;
 }
 
-export function sendGrpcError(res: ServerResponse, error: ProxyError): void {
+/** The grpc-status and grpc-message fields for one of Switchyard's answers. */
+export function grpcStatusFields(
+  error: ProxyError,
+): Record<'grpc-status' | 'grpc-message', string> {
   const where = [
     error.route === undefined ? '' : `route '${error.route}'`,
     error.backend === undefined ? '' : `backend ${error.backend}`,
@@ -49,10 +53,14 @@ export function sendGrpcError(res: ServerResponse, error: ProxyError): void {
     .filter((s) => s !== '')
     .join(', ');
   const message = `Switchyard: ${error.title}${where === '' ? '' : ` (${where})`}: ${error.detail}`;
-  const status = {
+  return {
     'grpc-status': String(grpcStatusOf(error.status)),
     'grpc-message': encodeGrpcMessage(message.slice(0, 1_000)),
   };
+}
+
+export function sendGrpcError(res: ServerResponse, error: ProxyError): void {
+  const status = grpcStatusFields(error);
   res.writeHead(200, {
     'content-type': 'application/grpc',
     'x-switchyard-error': String(error.status),

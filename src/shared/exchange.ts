@@ -54,6 +54,17 @@ export const exchangeSummarySchema = z.object({
   requestBytes: z.number(),
   responseBytes: z.number(),
   websocket: websocketSummarySchema.optional(),
+  /** A gRPC call: what was called, its status (once known) and the messages each way. */
+  grpc: z
+    .object({
+      service: z.string(),
+      method: z.string(),
+      status: z.number().int().optional(),
+      message: z.string().optional(),
+      messagesUp: z.number().int(),
+      messagesDown: z.number().int(),
+    })
+    .optional(),
 });
 export type ExchangeSummary = z.infer<typeof exchangeSummarySchema>;
 
@@ -91,6 +102,8 @@ export const exchangeDetailSchema = exchangeSummarySchema.extend({
   httpVersion: z.string(),
   requestBody: bodyInfoSchema,
   responseBody: bodyInfoSchema,
+  /** Trailers the response ended with (HTTP/2, or chunked HTTP/1.1), as sent to the client. */
+  responseTrailers: headerPairsSchema.optional(),
   frames: z.array(frameRecordSchema).optional(),
   /** Frames seen beyond the frame cap (counted, not kept). */
   framesDropped: z.number().optional(),

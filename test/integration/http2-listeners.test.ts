@@ -188,6 +188,25 @@ describe('HTTP/2 listeners', () => {
     expect(trailers.get('x-trace-bin')).toEqual([Buffer.from([1, 2, 3, 250])]);
   });
 
+  it('records each call in the traffic log: service, method, status and messages each way', async () => {
+    const calls = () =>
+      proxy.engine.recorder
+        .list()
+        .filter((x) => x.grpc !== undefined)
+        .map((x) => x.grpc);
+    expect(calls()).toContainEqual({
+      service: 'test.Echo',
+      method: 'Unary',
+      status: 0,
+      message: 'OK',
+      messagesUp: 1,
+      messagesDown: 1,
+    });
+    const id = proxy.engine.recorder.list().find((x) => x.grpc?.method === 'Unary')?.id ?? -1;
+    const detail = proxy.engine.recorder.get(id)?.detail();
+    expect(detail?.responseTrailers).toContainEqual(['x-served-by', 'backend']);
+  });
+
   it('passes a gRPC error status and message from the backend', async () => {
     const error = await new Promise<grpc.ServiceError>((resolve) =>
       client.fail(Buffer.from('x'), (e: grpc.ServiceError) => resolve(e)),
@@ -205,6 +224,8 @@ describe('HTTP/2 listeners', () => {
       call.on('error', reject);
     });
     expect(items).toEqual(['item 0', 'item 1', 'item 2', 'item 3', 'item 4']);
+    const listed = proxy.engine.recorder.list().find((x) => x.grpc?.method === 'List');
+    expect(listed?.grpc).toMatchObject({ messagesUp: 1, messagesDown: 5, status: 0 });
 
     const sum = await new Promise<string>((resolve, reject) => {
       const call = client.clientStream((e: Error | null, r: Buffer) =>
@@ -314,6 +335,12 @@ describe('HTTP/2 listeners', () => {
       const none = (await call(target, '/nowhere.Echo/Unary')) as grpc.ServiceError;
       expect(none.code).toBe(grpc.status.UNIMPLEMENTED);
       expect(none.details).toContain('No route');
+      const recorded = other.engine.recorder.list().find((x) => x.url === '/nowhere.Echo/Unary');
+      expect(recorded?.grpc).toMatchObject({
+        service: 'nowhere.Echo',
+        method: 'Unary',
+        status: 12,
+      });
       const dead = (await call(target, '/dead.Echo/Unary')) as grpc.ServiceError;
       expect(dead.code).toBe(grpc.status.UNAVAILABLE);
       expect(dead.details).toContain("route 'dead'");

@@ -19,6 +19,7 @@ import type {
   FrameRecord,
   HeaderPairs,
 } from '../../shared/exchange.js';
+import { GrpcMessageCounter, grpcCallOf, isGrpcContentType } from '../../shared/grpc.js';
 import { RingBuffer } from './ring-buffer.js';
 
 export interface CaptureLimits {
@@ -57,6 +58,8 @@ export interface ExchangeStart {
   httpVersion: string;
   rawHeaders: readonly string[];
   websocket: boolean;
+  /** The request's Content-Type: gRPC calls are recognised by it. */
+  contentType?: string | undefined;
 }
 
 /** Chunks up to this size are kept as latin1 strings: one cheap object for the GC each. */
@@ -130,6 +133,15 @@ function packOutgoing(headers: OutgoingHttpHeaders | IncomingHttpHeaders): strin
   return out;
 }
 
+/** grpc-message is percent-encoded UTF-8. */
+function decodeGrpcMessage(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function unpack(packed: string): HeaderPairs {
   if (packed === '') return [];
   const parts = packed.split(SEP);
@@ -150,6 +162,10 @@ export class Recording {
   readonly #requestHeaders: string;
   /** The response's headers as sent to the client, packed. */
   #responseHeaders = '';
+  /** The response's trailers, packed; undefined when it had none. */
+  #responseTrailers: string | undefined;
+  /** Message counters of a gRPC call, one per direction. */
+  #grpc: { up: GrpcMessageCounter; down: GrpcMessageCounter } | undefined;
   readonly httpVersion: string;
   readonly requestBody = new CapturedBody();
   readonly responseBody = new CapturedBody();
@@ -190,6 +206,11 @@ export class Recording {
         : {}),
     };
     if (start.websocket) this.frames = [];
+    const call = isGrpcContentType(start.contentType) ? grpcCallOf(start.url) : undefined;
+    if (call) {
+      this.summary.grpc = { ...call, messagesUp: 0, messagesDown: 0 };
+      this.#grpc = { up: new GrpcMessageCounter(), down: new GrpcMessageCounter() };
+    }
   }
 
   #elapsed(): number {
@@ -219,11 +240,19 @@ export class Recording {
 
   requestData(chunk: Buffer): void {
     this.summary.requestBytes += chunk.length;
+    if (this.#grpc && this.summary.grpc) {
+      this.#grpc.up.push(chunk);
+      this.summary.grpc.messagesUp = this.#grpc.up.count;
+    }
     this.#grow(this.requestBody.add(chunk, this.#recorder.limits.bodyCapBytes));
   }
 
   responseData(chunk: Buffer): void {
     this.summary.responseBytes += chunk.length;
+    if (this.#grpc && this.summary.grpc) {
+      this.#grpc.down.push(chunk);
+      this.summary.grpc.messagesDown = this.#grpc.down.count;
+    }
     this.#grow(this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes));
   }
 
@@ -254,6 +283,17 @@ export class Recording {
     };
     this.frames.push(record);
     this.#grow(64 + record.preview.length);
+  }
+
+  /** The trailers the response ended with; for a gRPC call, its status and message. */
+  trailers(trailers: OutgoingHttpHeaders | IncomingHttpHeaders): void {
+    this.#responseTrailers = packOutgoing(trailers);
+    const grpc = this.summary.grpc;
+    if (!grpc) return;
+    const status = Number(trailers['grpc-status']);
+    if (Number.isInteger(status)) grpc.status = status;
+    const message = trailers['grpc-message'];
+    if (typeof message === 'string' && message !== '') grpc.message = decodeGrpcMessage(message);
   }
 
   /** Switchyard answered with its own error page, or the exchange failed: say what. */
@@ -299,6 +339,10 @@ export class Recording {
       httpVersion: this.httpVersion,
       requestBody: this.requestBody.info(contentType(requestHeaders)),
       responseBody: this.responseBody.info(contentType(responseHeaders)),
+      ...(this.#responseTrailers === undefined
+        ? {}
+        : { responseTrailers: unpack(this.#responseTrailers) }),
+      ...(this.summary.grpc ? { grpc: { ...this.summary.grpc } } : {}),
       ...(this.frames ? { frames: [...this.frames], framesDropped: this.framesDropped } : {}),
     };
   }

@@ -38,6 +38,8 @@ export interface WebHandlers {
   responseHeaders(head: UpstreamHead): OutgoingHttpHeaders;
   /** Each response body chunk, as it is written to the client (counters, capture). */
   onResponseData?(chunk: Buffer): void;
+  /** The response's trailers, as they go to the client. */
+  onTrailers?(trailers: OutgoingHttpHeaders): void;
   /** The client took none of the response for the send timeout and was disconnected. */
   onSendTimeout?(): void;
   /** Nothing was sent to the client yet. */
@@ -217,6 +219,7 @@ export class WebExchange implements ResponseSink, WebHandle {
     ) {
       try {
         res.addTrailers(trailers as OutgoingHttpHeaders);
+        this.#handlers.onTrailers?.(trailers as OutgoingHttpHeaders);
       } catch {
         // Trailer fields a client cannot receive (invalid characters) are left out.
       }
