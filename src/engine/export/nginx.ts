@@ -115,12 +115,20 @@ function writeStickyMaps(w: ConfigWriter, b: BalancerConfig): void {
   w.close('}');
 }
 
+/** Every route of the listener goes to HTTP/2 backends: a gRPC listener. */
+function onlyHttp2(l: ListenerPlan): boolean {
+  const routes = l.sites.flatMap((s) => s.routes);
+  return routes.length > 0 && routes.every((r) => r.backends.every((b) => b.http2));
+}
+
 function listenLine(l: ListenerPlan, isDefault: boolean): string {
   const a = l.listener.address;
   const address = `${a.includes(':') ? `[${a}]` : a}:${l.listener.port}`;
   // nginx before 1.25 serves HTTP/2 in clear text only to prior-knowledge clients, and then
-  // no HTTP/1.1 on that port; so h2 is offered on TLS listeners only (ALPN).
-  const protocols = l.listener.tls ? (l.listener.http2 ? ' ssl http2' : ' ssl') : '';
+  // no HTTP/1.1 on that port; so h2c is offered only where every route goes to an HTTP/2
+  // backend (gRPC), and h2 on TLS listeners (ALPN).
+  const http2 = l.listener.http2 && (l.listener.tls || onlyHttp2(l));
+  const protocols = `${l.listener.tls ? ' ssl' : ''}${http2 ? ' http2' : ''}`;
   return `listen ${address}${protocols}${isDefault ? ' default_server' : ''};`;
 }
 
@@ -156,8 +164,50 @@ function writeReverse(w: ConfigWriter, r: RoutePlan): void {
     w.line(`proxy_cookie_domain ${hostname} $host;`);
 }
 
+/**
+ * A route to HTTP/2 backends: nginx speaks HTTP/2 upstream only through its gRPC module,
+ * whose directives mirror proxy_*'s. grpc_pass takes no URI, so the path is rewritten first.
+ */
+function writeGrpc(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
+  const { route } = r;
+  if (unit.backend !== unit.path) {
+    if (unit.kind === 'exact') w.line(`rewrite ^ ${quote(unit.backend)} break;`);
+    else
+      w.line(
+        `rewrite ${quote(`^${escapeRegex(unit.path)}(.*)$`)} ${quote(`${unit.backend}$1`)} break;`,
+      );
+  }
+  const first = r.backends[0] as Backend;
+  const upstream = r.balancer ? r.balancer.name : first.hostport;
+  if (r.balancer?.stickySession !== undefined)
+    w.comment('Sticky sessions are not exported for HTTP/2 backends (grpc_pass).');
+  w.line(`grpc_pass ${first.secure ? 'grpcs' : 'grpc'}://${upstream};`);
+  w.line(`grpc_set_header Host ${route.preserveHost ? '$http_host' : first.hostport};`);
+  w.line('grpc_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+  w.line('grpc_set_header X-Forwarded-Host $http_host;');
+  w.line('grpc_set_header X-Forwarded-Proto $scheme;');
+  w.line('grpc_set_header X-Forwarded-Server $hostname;');
+  for (const [name, value] of Object.entries(route.headers.request.set))
+    w.line(`grpc_set_header ${name} ${quote(value)};`);
+  for (const name of route.headers.request.remove) w.line(`grpc_set_header ${name} "";`);
+  for (const name of route.headers.response.remove) w.line(`grpc_hide_header ${name};`);
+  for (const [name, value] of Object.entries(route.headers.response.set)) {
+    w.line(`grpc_hide_header ${name};`);
+    w.line(`add_header ${name} ${quote(value)} always;`);
+  }
+  const timeout = `${seconds(r.timeoutMs)}s`;
+  w.line(`grpc_read_timeout ${timeout};`);
+  w.line(`grpc_send_timeout ${timeout};`);
+  if (r.balancer?.maxAttempts !== undefined)
+    w.line(`grpc_next_upstream_tries ${r.balancer.maxAttempts};`);
+}
+
 function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
   const { route } = r;
+  if (r.backends.length > 0 && r.backends.every((b) => b.http2)) {
+    writeGrpc(w, r, unit);
+    return;
+  }
   const identity = unit.backend === unit.path;
   const sticky = r.balancer?.stickySession !== undefined;
   if (r.balancer && sticky && !identity) {
@@ -173,7 +223,7 @@ function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
   const scheme = first.secure ? 'https' : 'http';
   if (r.backends.some((b) => b.http2)) {
     w.comment(
-      `Switchyard speaks HTTP/2 to this backend (${first.scheme}://); nginx speaks HTTP/2 upstream only\nfor gRPC (grpc_pass), so here it uses HTTP/1.1: the backend must accept that too.`,
+      `Switchyard speaks HTTP/2 to some members (${first.scheme}://…); nginx cannot mix HTTP/2 (grpc_pass)\nand HTTP/1.1 members in one upstream, so here it uses HTTP/1.1: they must accept that too.`,
     );
   }
   const upstream = r.balancer

@@ -54,6 +54,14 @@ class Session {
   /** Streams above this id were not processed (GOAWAY's last stream id). */
   lastStreamId = Number.MAX_SAFE_INTEGER;
   readonly #ping: NodeJS.Timeout;
+  /** Requests waiting for the backend's first SETTINGS (one listener for all of them). */
+  readonly #waiting: (() => void)[] = [];
+
+  /** Call `then` once the backend has shown it speaks HTTP/2 (now, if it has). */
+  whenReady(then: () => void): void {
+    if (this.ready) then();
+    else this.#waiting.push(then);
+  }
 
   constructor(target: UrlTarget, verifyTls: boolean, ca: string) {
     const authority = `${target.secure ? 'https' : 'http'}://${target.host}`;
@@ -65,7 +73,9 @@ class Session {
     );
     const { session } = this;
     session.on('remoteSettings', () => {
+      if (this.ready) return;
       this.ready = true;
+      for (const waiter of this.#waiting.splice(0)) waiter();
     });
     session.on('goaway', (_code: number, lastStreamID: number) => {
       this.closed = true;
@@ -131,8 +141,7 @@ class Http2Request implements InFlight {
       return;
     }
     this.#stream = stream;
-    if (this.#session.ready) this.#sink.connected();
-    else session.once('remoteSettings', () => this.#aborted || this.#sink.connected());
+    this.#session.whenReady(() => this.#aborted || this.#sink.connected());
     stream.on('response', (head: Http2Headers) => {
       if (this.#aborted) return;
       const status = Number(head[':status'] ?? 0);
