@@ -3,11 +3,12 @@
  * proxy at all. Built once per configuration on Node's BlockList, checked per connection.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import type { Peer } from './peer.js';
 
 /** The verdict for a connection, remembered on the socket: keep-alive requests reuse it. */
 const VERDICT = Symbol('switchyard.access');
-type JudgedSocket = Peer & { [VERDICT]?: { list: AccessList; allowed: boolean } };
+/** What the access list needs of a connection. */
+type Connection = { remoteAddress?: string | undefined };
+type JudgedSocket = Connection & { [VERDICT]?: { list: AccessList; allowed: boolean } };
 
 export class AccessList {
   readonly #allowed = new BlockList();
@@ -32,7 +33,7 @@ export class AccessList {
   }
 
   /** `allows` for a connection, computed once per connection and access list. */
-  allowsSocket(socket: Peer): boolean {
+  allowsSocket(socket: Connection): boolean {
     const memo = (socket as JudgedSocket)[VERDICT];
     if (memo?.list === this) return memo.allowed;
     const allowed = this.allows(socket.remoteAddress);

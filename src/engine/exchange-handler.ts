@@ -40,7 +40,6 @@ import {
   prefixBase,
   splitRequestTarget,
 } from './paths.js';
-import { peerOf, type Peer } from './peer.js';
 import { checkRequest } from './request-checks.js';
 import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
@@ -105,7 +104,7 @@ function adoptAuthority(req: IncomingMessage): void {
 }
 
 /** `127.0.0.1:8080`: where a client reached us, for requests that name no Host. */
-function localAuthority(socket: Peer): string {
+function localAuthority(socket: Socket): string {
   const address = socket.localAddress ?? '';
   return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
 }
@@ -118,7 +117,7 @@ function memberBackend(member: Member, balancerPath: string): UrlTarget {
 function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolean): ExchangeStart {
   return {
     listener: listener.name,
-    client: peerOf(req).remoteAddress ?? '',
+    client: req.socket.remoteAddress ?? '',
     method: req.method ?? '',
     url: req.url ?? '',
     host: req.headers.host ?? '',
@@ -201,7 +200,7 @@ export class ExchangeHandler {
         },
       };
     }
-    const peer = peerOf(req);
+    const peer = req.socket;
     if (!runtime.access.allowsSocket(peer)) {
       return {
         error: {

@@ -3,12 +3,12 @@
  * bytes tell them apart: an HTTP/2 client starts with the connection preface
  * (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`, RFC 9113 §3.4), which no HTTP/1.1 request line does.
  *
- * The first chunk has to be read to look at it. Node's HTTP/1.1 server takes it back with
- * `unshift`, but its HTTP/2 server reads the socket's handle directly and would never see
- * it, so an HTTP/2 connection is handed over as a `PrefacedSocket`: a stream that gives the
- * first chunk, then the rest of the socket.
+ * The first chunk has to be read to look at it; it is put back with `unshift` and the
+ * socket handed over paused. Node's HTTP/1.1 server reads it from there once resumed; its
+ * HTTP/2 server takes what the socket has buffered when it sets the session up, then reads
+ * the native handle directly — so the socket must not be resumed for it, or the buffered
+ * preface would flow out to nobody.
  */
-import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -20,15 +20,15 @@ export function looksLikeHttp2(head: Buffer): boolean {
 }
 
 /**
- * Read a connection's first chunk, then hand the connection to HTTP/1.1 (the chunk put
- * back) or HTTP/2 (wrapped). A connection that sends nothing within `firstBytesMs` (the
+ * Read a connection's first chunk, put it back, then hand the connection to HTTP/1.1 or
+ * HTTP/2. A connection that sends nothing within `firstBytesMs` (the
  * header timeout) is closed.
  */
 export function routeConnection(
   socket: Socket,
   firstBytesMs: number,
   http1: (socket: Socket) => void,
-  http2: (stream: PrefacedSocket) => void,
+  http2: (socket: Socket) => void,
 ): void {
   const onError = (): void => {
     clearTimeout(timer);
@@ -42,83 +42,12 @@ export function routeConnection(
     clearTimeout(timer);
     socket.off('error', onError);
     socket.pause();
+    socket.unshift(head);
     if (looksLikeHttp2(head)) {
-      http2(new PrefacedSocket(socket, head));
+      http2(socket);
       return;
     }
-    socket.unshift(head);
     http1(socket);
     socket.resume();
   });
-}
-
-/** A socket whose first bytes were already read: they come first, then the socket's own. */
-export class PrefacedSocket extends Duplex {
-  readonly #socket: Socket;
-
-  constructor(socket: Socket, head: Buffer) {
-    super({ allowHalfOpen: false });
-    this.#socket = socket;
-    this.push(head);
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (error) => this.destroy(error));
-    socket.on('close', () => this.destroy());
-  }
-
-  // What the HTTP/2 server and the exchange handler read of a connection.
-  get remoteAddress(): string | undefined {
-    return this.#socket.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.#socket.remotePort;
-  }
-  get remoteFamily(): string | undefined {
-    return this.#socket.remoteFamily;
-  }
-  get localAddress(): string | undefined {
-    return this.#socket.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.#socket.localPort;
-  }
-  get encrypted(): boolean {
-    return false;
-  }
-
-  setTimeout(ms: number, callback?: () => void): this {
-    this.#socket.setTimeout(ms, callback);
-    return this;
-  }
-  setNoDelay(noDelay?: boolean): this {
-    this.#socket.setNoDelay(noDelay);
-    return this;
-  }
-  setKeepAlive(enable?: boolean, delay?: number): this {
-    this.#socket.setKeepAlive(enable, delay);
-    return this;
-  }
-
-  override _read(): void {
-    this.#socket.resume();
-  }
-
-  override _write(
-    chunk: Buffer,
-    encoding: BufferEncoding,
-    callback: (e?: Error | null) => void,
-  ): void {
-    this.#socket.write(chunk, encoding, callback);
-  }
-
-  override _final(callback: (e?: Error | null) => void): void {
-    this.#socket.end(callback);
-  }
-
-  override _destroy(error: Error | null, callback: (e?: Error | null) => void): void {
-    this.#socket.destroy(error ?? undefined);
-    callback(error);
-  }
 }

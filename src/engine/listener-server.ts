@@ -19,8 +19,7 @@ import type { ListenerConfig } from '../shared/config.js';
 import type { ClientTimeouts } from './client-timeouts.js';
 import { sendErrorOnSocket } from './error-page.js';
 import type { ListenerSlot } from './exchange-handler.js';
-import { type PrefacedSocket, routeConnection } from './h2c.js';
-import { PEER, type Peer } from './peer.js';
+import { routeConnection } from './h2c.js';
 
 export interface ServerCallbacks {
   request(slot: ListenerSlot, req: IncomingMessage, res: ServerResponse): void;
@@ -163,8 +162,21 @@ export function createListenerServer(
   slot: ListenerSlot,
   callbacks: ServerCallbacks,
 ): ListenerServer {
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
-    callbacks.request(slot, req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMajor !== 2) {
+      callbacks.request(slot, req, res);
+      return;
+    }
+    // An HTTP/2 stream is taken up after the frames read with it: a client that opens and
+    // at once resets streams (the rapid-reset flood, CVE-2023-44487) costs a check, not a
+    // backend request each, and the other clients keep being served.
+    setImmediate(() => {
+      const stream = (req as IncomingMessage & { stream?: { destroyed: boolean; closed: boolean } })
+        .stream;
+      if (stream?.destroyed === true || stream?.closed === true) return;
+      callbacks.request(slot, req, res);
+    });
+  };
   const http1Options: http.ServerOptions = {
     requireHostHeader: true,
     headersTimeout: timeouts.headerMs,
@@ -230,18 +242,7 @@ export function createListenerServer(
     const h2c = http2.createServer(HTTP2_OPTIONS);
     h2c.on('request', onRequest);
     sessions = trackSessions(h2c, timeouts.bodyIdleMs);
-    // Node wraps a connection that is not a plain socket in a socket of its own that knows
-    // no addresses; give it the client's, which the access list and the log need.
-    let connecting: PrefacedSocket | undefined;
-    h2c.on('session', (session: ServerHttp2Session) => {
-      if (!connecting) return;
-      const { remoteAddress, localAddress, localPort } = connecting;
-      (session as ServerHttp2Session & { [PEER]?: Peer })[PEER] = {
-        remoteAddress,
-        localAddress,
-        localPort,
-      };
-    });
+
     const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
     server.on('connection', (socket: Socket) =>
@@ -251,12 +252,7 @@ export function createListenerServer(
         (s) => {
           for (const listener of http1) listener.call(server, s);
         },
-        (stream) => {
-          // (Node makes the session, and emits 'session', synchronously on 'connection'.)
-          connecting = stream;
-          h2c.emit('connection', stream);
-          connecting = undefined;
-        },
+        (socket) => h2c.emit('connection', socket),
       ),
     );
   }
