@@ -349,6 +349,30 @@ describe('HTTP/2 listeners', () => {
       expect(slow.details).toContain("route 'hurry'");
     });
 
+    it('a client outside the access list: PERMISSION_DENIED', async () => {
+      const closed = await startProxy({
+        listeners: [{ name: 'web', port: 0 }],
+        access: { allow: ['10.0.0.0/8'] },
+        routes: [
+          {
+            name: 'grpc',
+            match: { path: '/test.Echo' },
+            to: `h2c://127.0.0.1:${grpcBackend.port}`,
+          },
+        ],
+      });
+      try {
+        const denied = (await call(
+          `127.0.0.1:${closed.port()}`,
+          '/test.Echo/Unary',
+        )) as grpc.ServiceError;
+        expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
+        expect(denied.details).toContain('access list');
+      } finally {
+        await closed.close();
+      }
+    });
+
     it('balances per call: 20 unary calls on one channel reach both members', async () => {
       const c = new Client(
         `127.0.0.1:${other.port()}`,
