@@ -6,8 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import type {
   ApiEvent,
   ApiParams,
@@ -21,6 +19,7 @@ import type { ExchangeSummary } from '../shared/exchange.js';
 import { exchangeMatcher } from '../shared/exchange-filter.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
+import { replay } from './capture/replay.js';
 import type { Recording } from './capture/recorder.js';
 import { formatPath, formatProblems, parseRoutingText, type ConfigProblem } from './config-file.js';
 import { renderRoutingFile, saveRoutingFile } from './config-save.js';
@@ -28,7 +27,6 @@ import type { Engine } from './engine.js';
 import { importApacheText } from './apache/to-routing.js';
 import { importToYaml } from './apache/to-yaml.js';
 import { exportConfig } from './export/export.js';
-import { endToEndHeaders } from './headers.js';
 import { CertificateAuthority, caPaths } from './tls/authority.js';
 import { caFile, changeTrust } from './tls/trust.js';
 import { nodeTrustHint, type TrustStore } from './tls/trust-store.js';
@@ -301,30 +299,8 @@ export class EngineApi implements ProxyApi {
     }
     const listener = this.#engine.listeners().find((l) => l.name === detail.listener);
     if (!listener) throw new ApiError(`listener '${detail.listener}' is not running any more`);
-    const headers = endToEndHeaders(
-      Object.fromEntries(detail.requestHeaders.map(([k, v]) => [k.toLowerCase(), v])),
-    );
-    delete headers['content-length'];
-    const body = rec.body('request');
-    const hostname = detail.host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const options = { method: detail.method, path: detail.url, headers, agent: false as const };
-    const target = new URL(listener.url);
     const ca = listener.tls ? (await this.#engine.certificateAuthority()).certPem : undefined;
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = listener.tls
-        ? https.request(target, {
-            ...options,
-            ca,
-            servername: hostname === '' ? 'localhost' : hostname,
-          })
-        : http.request(target, options);
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body.length > 0 ? body : undefined);
-    });
+    const status = await replay(detail, rec.body('request'), listener, ca);
     return { status };
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineApi } from '../../src/engine/engine-api.js';
 import { startBackend, type Backend } from '../support/backend.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 
@@ -205,6 +206,19 @@ describe('HTTP/2 listeners', () => {
     const id = proxy.engine.recorder.list().find((x) => x.grpc?.method === 'Unary')?.id ?? -1;
     const detail = proxy.engine.recorder.get(id)?.detail();
     expect(detail?.responseTrailers).toContainEqual(['x-served-by', 'backend']);
+  });
+
+  it('replays a recorded gRPC call as a gRPC call (HTTP/2, te: trailers, the same message)', async () => {
+    const api = new EngineApi(proxy.engine, { host: 'headless', version: 'test' });
+    const recorded = proxy.engine.recorder.list().find((x) => x.grpc?.method === 'Unary');
+    const before = proxy.engine.recorder.list().length;
+    expect(await api.replayExchange(recorded?.id ?? -1)).toEqual({ status: 200 });
+    const again = proxy.engine.recorder
+      .list()
+      .slice(before)
+      .find((x) => x.grpc?.method === 'Unary');
+    expect(again?.httpVersion).toBe('2.0');
+    expect(again?.grpc).toMatchObject({ status: 0, messagesUp: 1, messagesDown: 1 });
   });
 
   it('passes a gRPC error status and message from the backend', async () => {
