@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../src/engine/engine-api.js';
+import type { ExchangeSummary } from '../../src/shared/exchange.js';
 import { startBackend, type Backend } from '../support/backend.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 
@@ -42,6 +43,7 @@ const SERVICE = {
   fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, ...bytes },
   slow: { path: '/test.Echo/Slow', requestStream: false, responseStream: false, ...bytes },
   serverStream: { path: '/test.Echo/List', requestStream: false, responseStream: true, ...bytes },
+  drip: { path: '/test.Echo/Drip', requestStream: false, responseStream: true, ...bytes },
   clientStream: { path: '/test.Echo/Sum', requestStream: true, responseStream: false, ...bytes },
   bidi: { path: '/test.Echo/Chat', requestStream: true, responseStream: true, ...bytes },
 } satisfies grpc.ServiceDefinition;
@@ -72,6 +74,16 @@ async function startGrpcBackend(): Promise<{ port: number; server: grpc.Server }
       const n = Number(call.request.toString());
       for (let i = 0; i < n; i++) call.write(Buffer.from(`item ${i}`));
       call.end();
+    },
+    drip: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+      let n = 0;
+      const timer = setInterval(() => {
+        call.write(Buffer.from(`drop ${n}`));
+        if (++n === 3) {
+          clearInterval(timer);
+          call.end();
+        }
+      }, 300);
     },
     clientStream: (
       call: grpc.ServerReadableStream<Buffer, Buffer>,
@@ -219,6 +231,28 @@ describe('HTTP/2 listeners', () => {
       .find((x) => x.grpc?.method === 'Unary');
     expect(again?.httpVersion).toBe('2.0');
     expect(again?.grpc).toMatchObject({ status: 0, messagesUp: 1, messagesDown: 1 });
+  });
+
+  it('fills in a streaming call live in the traffic log while it is open', async () => {
+    const live: { down: number; outcome: string }[] = [];
+    const watch = (summary: ExchangeSummary): void => {
+      if (summary.grpc?.method === 'Drip')
+        live.push({ down: summary.grpc.messagesDown, outcome: summary.outcome });
+    };
+    proxy.engine.recorder.events.on('exchange', watch);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const call = client.drip(Buffer.from('x')) as grpc.ClientReadableStream<Buffer>;
+        call.on('data', () => {});
+        call.on('end', resolve);
+        call.on('error', reject);
+      });
+    } finally {
+      proxy.engine.recorder.events.off('exchange', watch);
+    }
+    // Updates while pending, with some but not all messages counted, then the end.
+    expect(live.some((x) => x.outcome === 'pending' && x.down > 0 && x.down < 3)).toBe(true);
+    expect(live.at(-1)).toEqual({ down: 3, outcome: 'completed' });
   });
 
   it('passes a gRPC error status and message from the backend', async () => {

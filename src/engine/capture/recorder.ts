@@ -5,8 +5,9 @@
  * count and by bytes, so memory never grows without bound. Pausing stops new recordings;
  * exchanges already being recorded finish.
  *
- * Summaries are emitted twice per exchange — when it starts and when it ends — never per
- * chunk; the bridges batch them for the UI, and details and bodies are fetched on demand.
+ * Summaries are emitted when an exchange starts and when it ends — and, for a streaming gRPC
+ * call, at most every 250 ms while its message counts change — never per chunk; the
+ * bridges batch them for the UI, and details and bodies are fetched on demand.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
@@ -61,6 +62,9 @@ export interface ExchangeStart {
   /** The request's Content-Type: gRPC calls are recognised by it. */
   contentType?: string | undefined;
 }
+
+/** A streaming gRPC call's summary goes out again at most this often while it is open. */
+const LIVE_EVERY_MS = 250;
 
 /** Chunks up to this size are kept as latin1 strings: one cheap object for the GC each. */
 const SMALL_CHUNK = 16 * 1024;
@@ -166,6 +170,8 @@ export class Recording {
   #responseTrailers: string | undefined;
   /** Message counters of a gRPC call, one per direction. */
   #grpc: { up: GrpcMessageCounter; down: GrpcMessageCounter } | undefined;
+  /** When the last live summary of a streaming gRPC call went out. */
+  #liveAt = 0;
   readonly httpVersion: string;
   readonly requestBody = new CapturedBody();
   readonly responseBody = new CapturedBody();
@@ -242,7 +248,7 @@ export class Recording {
     this.summary.requestBytes += chunk.length;
     if (this.#grpc && this.summary.grpc) {
       this.#grpc.up.push(chunk);
-      this.summary.grpc.messagesUp = this.#grpc.up.count;
+      this.#countMessages('messagesUp', this.#grpc.up.count);
     }
     this.#grow(this.requestBody.add(chunk, this.#recorder.limits.bodyCapBytes));
   }
@@ -251,7 +257,7 @@ export class Recording {
     this.summary.responseBytes += chunk.length;
     if (this.#grpc && this.summary.grpc) {
       this.#grpc.down.push(chunk);
-      this.summary.grpc.messagesDown = this.#grpc.down.count;
+      this.#countMessages('messagesDown', this.#grpc.down.count);
     }
     this.#grow(this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes));
   }
@@ -283,6 +289,20 @@ export class Recording {
     };
     this.frames.push(record);
     this.#grow(64 + record.preview.length);
+  }
+
+  /**
+   * A streaming call fills in live: when its message count changes, the summary goes out
+   * again (pending), at most every LIVE_EVERY_MS per call; the bridges coalesce by id.
+   */
+  #countMessages(side: 'messagesUp' | 'messagesDown', count: number): void {
+    const grpc = this.summary.grpc;
+    if (!grpc || grpc[side] === count) return;
+    grpc[side] = count;
+    const now = performance.now();
+    if (this.#ended || now - this.#liveAt < LIVE_EVERY_MS) return;
+    this.#liveAt = now;
+    this.#recorder.live(this);
   }
 
   /** The trailers the response ended with; for a gRPC call, its status and message. */
@@ -391,6 +411,11 @@ export class Recorder {
   }
 
   ended(recording: Recording): void {
+    this.events.emit('exchange', recording.summary);
+  }
+
+  /** A recording still under way changed in a way the list shows (a streaming call). */
+  live(recording: Recording): void {
     this.events.emit('exchange', recording.summary);
   }
 
