@@ -31,6 +31,7 @@
 import http2 from 'node:http2';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanups, runChild, send } from './child.js';
 
 const HOST = '127.0.0.1';
 /** The throughput backend's body (bench/throughput-peer.js): 100 bytes, fixed. */
@@ -162,27 +163,6 @@ http {
 
 // ---------------------------------------------------------------------------------------
 // 1. A child process of bench/http2.js.
-
-const cleanups = [];
-let stopping = false;
-
-async function stop(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => process.exit(code), 3_000).unref();
-  for (const fn of cleanups.reverse()) {
-    try {
-      await fn();
-    } catch {
-      // best effort
-    }
-  }
-  process.exit(code);
-}
-
-function send(message) {
-  if (process.send && process.connected) process.send(message);
-}
 
 async function h2Backend() {
   const length = String(BODY.length);
@@ -318,32 +298,19 @@ async function grpcClient() {
   return 0;
 }
 
-async function runRole(role) {
-  process.on('uncaughtException', (error) => {
-    const message = String(error?.stack ?? error);
-    if (process.send && process.connected) process.send({ type: 'uncaught', message });
-    else console.error(`${role}: uncaught exception: ${message}`);
-  });
-  process.on('SIGTERM', () => void stop(0));
-  process.on('SIGINT', () => void stop(0));
-  process.on('disconnect', () => void stop(0));
-  process.on('message', (m) => {
-    if (m?.type === 'stop') void stop(0);
-  });
+function runRole(role) {
   const roles = { 'h2-backend': h2Backend, 'grpc-backend': grpcBackend, 'grpc-client': grpcClient };
-  try {
-    const start = roles[role];
-    if (!start) {
-      throw new Error(`unknown role '${role}' (expected ${Object.keys(roles).join(', ')})`);
-    }
-    const port = await start();
-    if (process.send) send({ type: 'ready', port, pid: process.pid });
-    else console.log(`${role} ${port ? `listening on http://${HOST}:${port}` : 'ready'}`);
-  } catch (error) {
-    if (process.send) send({ type: 'failed', message: String(error?.stack ?? error) });
-    else console.error(error);
-    await stop(1);
-  }
+  return runChild(
+    role,
+    () => {
+      const start = roles[role];
+      if (!start) {
+        throw new Error(`unknown role '${role}' (expected ${Object.keys(roles).join(', ')})`);
+      }
+      return start();
+    },
+    HOST,
+  );
 }
 
 const params = new URL(import.meta.url).searchParams;

@@ -30,7 +30,6 @@ import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http2 from 'node:http2';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +54,7 @@ import {
   treeCpuSeconds,
 } from './harness.js';
 import { BODY, GRPC_SERVICE_PATH } from './http2-peer.js';
-import { probePeer } from './peers.js';
+import { freePort, probePeer } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEER = join(HERE, 'http2-peer.js');
@@ -121,17 +120,6 @@ async function stopEverything() {
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: HOST, port: 0 }, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One GET over a fresh HTTP/2 connection with prior knowledge (h2c). */
 function h2get(url) {

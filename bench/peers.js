@@ -256,7 +256,8 @@ export function probePeer(key) {
   }
 }
 
-function freePort() {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

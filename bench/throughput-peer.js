@@ -42,6 +42,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanups, runChild, stop } from './child.js';
 
 const HOST = '127.0.0.1';
 /** 100 bytes, fixed, so every target moves exactly the same payload. */
@@ -50,41 +51,6 @@ const BODY = Buffer.from(
 );
 
 const [role, target, engineDir] = process.argv.slice(2);
-const cleanups = [];
-let stopping = false;
-
-async function stop(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  // Never hang on the way out.
-  setTimeout(() => process.exit(code), 3_000).unref();
-  for (const fn of cleanups.reverse()) {
-    try {
-      await fn();
-    } catch {
-      // best effort
-    }
-  }
-  process.exit(code);
-}
-
-// Crash guard. An exception that escapes a request handler would end this process and
-// turn the rest of the run into connection errors. It is reported to the parent, which
-// prints it with the results (and fails the run), and the process keeps serving so the
-// remaining measurements stay meaningful. Node's advice is to exit after one; for a
-// benchmark of stateless forwarding, surviving it and saying so loudly is more useful.
-process.on('uncaughtException', (error) => {
-  const message = String(error?.stack ?? error);
-  if (process.send && process.connected) process.send({ type: 'uncaught', message });
-  else console.error(`${role}: uncaught exception: ${message}`);
-});
-
-process.on('SIGTERM', () => void stop(0));
-process.on('SIGINT', () => void stop(0));
-process.on('disconnect', () => void stop(0)); // parent died or closed the channel
-process.on('message', (m) => {
-  if (m && m.type === 'stop') void stop(0);
-});
 
 function listen(server) {
   return new Promise((resolve, reject) => {
@@ -429,33 +395,21 @@ const roles = {
   server,
 };
 
-try {
-  const start = roles[role];
-  if (!start) throw new Error(`unknown role '${role}' (expected ${Object.keys(roles).join(', ')})`);
-  if (role !== 'backend' && role !== 'load' && !target) {
-    const needs = {
-      backends: 'a port count',
-      'switchyard-config': 'a routing config (JSON)',
-      server: 'a server spec (JSON)',
-    };
-    throw new Error(`role '${role}' needs ${needs[role] ?? 'a backend URL'}`);
-  }
-  const started = await start(target, engineDir);
-  const { port, ports, info } = typeof started === 'number' ? { port: started } : started;
-  if (process.send)
-    process.send({
-      type: 'ready',
-      port,
-      ...(ports ? { ports } : {}),
-      ...(info ? { info } : {}),
-      pid: process.pid,
-    });
-  else
-    console.log(
-      `${role} listening on ${(ports ?? [port]).map((p) => `http://${HOST}:${p}`).join(' ')}`,
-    );
-} catch (error) {
-  if (process.send) process.send({ type: 'failed', message: String(error?.stack ?? error) });
-  else console.error(error);
-  await stop(1);
-}
+const start = roles[role];
+await runChild(
+  role,
+  async () => {
+    if (!start)
+      throw new Error(`unknown role '${role}' (expected ${Object.keys(roles).join(', ')})`);
+    if (role !== 'backend' && role !== 'load' && !target) {
+      const needs = {
+        backends: 'a port count',
+        'switchyard-config': 'a routing config (JSON)',
+        server: 'a server spec (JSON)',
+      };
+      throw new Error(`role '${role}' needs ${needs[role] ?? 'a backend URL'}`);
+    }
+    return start(target, engineDir);
+  },
+  HOST,
+);
