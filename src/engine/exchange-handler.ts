@@ -94,15 +94,6 @@ type Decision = Accepted | { error: ProxyError; close?: boolean };
  */
 const refusedConnections = new WeakSet<Socket>();
 
-/**
- * An HTTP/2 request names its host in `:authority`; every rule here reads Host, as for
- * HTTP/1.1 (RFC 9113 §8.3.1: when both are present they must agree, and :authority wins).
- */
-function adoptAuthority(req: IncomingMessage): void {
-  const authority = req.headers[':authority'];
-  if (typeof authority === 'string' && authority !== '') req.headers.host = authority;
-}
-
 /** `127.0.0.1:8080`: where a client reached us, for requests that name no Host. */
 function localAuthority(socket: Socket): string {
   const address = socket.localAddress ?? '';
@@ -311,7 +302,6 @@ export class ExchangeHandler {
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
-    if (req.httpVersionMajor === 2) adoptAuthority(req);
     const clientHeaders: IncomingHttpHeaders = req.headers;
     if (refusedConnections.has(req.socket)) {
       res.destroy();
@@ -451,7 +441,6 @@ export class ExchangeHandler {
           ),
         onFailure: (failure) => {
           release();
-          if (failure.kind === 'client') return;
           // The client's fault: no member is blamed and none is tried next.
           if (failure.kind === 'client-timeout') this.#closeAfter(req, res);
           else if (member && balancer) {

@@ -167,8 +167,12 @@ export function createListenerServer(
       callbacks.request(slot, req, res);
       return;
     }
-    // An HTTP/2 stream is taken up after the frames read with it: a client that opens and
-    // at once resets streams (the rapid-reset flood, CVE-2023-44487) costs a check, not a
+    // An HTTP/2 request names its host in `:authority`; every rule reads Host, as for
+    // HTTP/1.1 (RFC 9113 §8.3.1: when both are present they must agree; :authority wins).
+    const authority = req.headers[':authority'];
+    if (typeof authority === 'string' && authority !== '') req.headers.host = authority;
+    // The stream is taken up after the frames read with it: a client that opens and at
+    // once resets streams (the rapid-reset flood, CVE-2023-44487) costs a check, not a
     // backend request each, and the other clients keep being served.
     setImmediate(() => {
       const stream = (req as IncomingMessage & { stream?: { destroyed: boolean; closed: boolean } })

@@ -13,17 +13,12 @@ import { exportConfig, type ExportTarget } from '../../src/engine/export/export.
 import type { RoutingConfigInput } from '../../src/shared/config.js';
 import { deadPort } from '../support/backend.js';
 import { servers } from '../support/peer-servers.js';
+import { rawBytes } from '../support/grpc.js';
 import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
 
-const bytes = {
-  requestSerialize: (b: Buffer) => b,
-  requestDeserialize: (b: Buffer) => b,
-  responseSerialize: (b: Buffer) => b,
-  responseDeserialize: (b: Buffer) => b,
-};
 const SERVICE = {
-  unary: { path: '/shop.Orders/Get', requestStream: false, responseStream: false, ...bytes },
-  list: { path: '/shop.Orders/List', requestStream: false, responseStream: true, ...bytes },
+  unary: { path: '/shop.Orders/Get', requestStream: false, responseStream: false, ...rawBytes },
+  list: { path: '/shop.Orders/List', requestStream: false, responseStream: true, ...rawBytes },
 } satisfies grpc.ServiceDefinition;
 const Client = grpc.makeGenericClientConstructor(SERVICE, 'Orders');
 type OrdersClient = InstanceType<typeof Client> & {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../src/engine/engine-api.js';
 import type { ExchangeSummary } from '../../src/shared/exchange.js';
 import { startBackend, type Backend } from '../support/backend.js';
+import { rawBytes } from '../support/grpc.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 
 const run = promisify(execFile);
@@ -31,21 +32,19 @@ async function curl(args: string[]): Promise<{ body: string; version: string }> 
   return { body: stdout.slice(0, at), version: stdout.slice(at + 1) };
 }
 
-// gRPC without .proto files: messages are raw bytes, so the test sees exactly what moved.
-const bytes = {
-  requestSerialize: (b: Buffer) => b,
-  requestDeserialize: (b: Buffer) => b,
-  responseSerialize: (b: Buffer) => b,
-  responseDeserialize: (b: Buffer) => b,
-};
 const SERVICE = {
-  unary: { path: '/test.Echo/Unary', requestStream: false, responseStream: false, ...bytes },
-  fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, ...bytes },
-  slow: { path: '/test.Echo/Slow', requestStream: false, responseStream: false, ...bytes },
-  serverStream: { path: '/test.Echo/List', requestStream: false, responseStream: true, ...bytes },
-  drip: { path: '/test.Echo/Drip', requestStream: false, responseStream: true, ...bytes },
-  clientStream: { path: '/test.Echo/Sum', requestStream: true, responseStream: false, ...bytes },
-  bidi: { path: '/test.Echo/Chat', requestStream: true, responseStream: true, ...bytes },
+  unary: { path: '/test.Echo/Unary', requestStream: false, responseStream: false, ...rawBytes },
+  fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, ...rawBytes },
+  slow: { path: '/test.Echo/Slow', requestStream: false, responseStream: false, ...rawBytes },
+  serverStream: {
+    path: '/test.Echo/List',
+    requestStream: false,
+    responseStream: true,
+    ...rawBytes,
+  },
+  drip: { path: '/test.Echo/Drip', requestStream: false, responseStream: true, ...rawBytes },
+  clientStream: { path: '/test.Echo/Sum', requestStream: true, responseStream: false, ...rawBytes },
+  bidi: { path: '/test.Echo/Chat', requestStream: true, responseStream: true, ...rawBytes },
 } satisfies grpc.ServiceDefinition;
 
 const Client = grpc.makeGenericClientConstructor(SERVICE, 'Echo');

@@ -8,7 +8,6 @@ export type FailureKind =
   | 'reset'
   | 'unresolved'
   | 'protocol'
-  | 'client'
   /** The route's timeout ran out while the backend was waiting for the client's body. */
   | 'client-timeout'
   | 'other';

@@ -12,6 +12,7 @@ import type {
   ServerResponse,
 } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
+import { isGrpcContentType } from '../../shared/grpc.js';
 import { IDEMPOTENT_METHODS, requestHasBody } from '../request-semantics.js';
 import type { UrlTarget } from '../router.js';
 import { classify, isConnectionReset, type ForwardFailure } from './failures.js';
@@ -62,8 +63,10 @@ const GRPC_STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-
  * moved to trailers, the other form gRPC allows (headers, no messages, trailers).
  */
 function splitTrailersOnly(head: UpstreamHead): IncomingHttpHeaders | undefined {
-  const type = head.headers['content-type'];
-  if (head.headers['grpc-status'] === undefined || !type?.startsWith('application/grpc')) {
+  if (
+    head.headers['grpc-status'] === undefined ||
+    !isGrpcContentType(head.headers['content-type'])
+  ) {
     return undefined;
   }
   const moved: IncomingHttpHeaders = {};
