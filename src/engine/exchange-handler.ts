@@ -43,7 +43,15 @@ import {
 import { checkRequest } from './request-checks.js';
 import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
-import { hostnameOf, type CompiledRoute, type Router, type UrlTarget } from './router.js';
+import {
+  hostnameOf,
+  type BalancerTarget,
+  type CompiledRoute,
+  type Router,
+  type UrlTarget,
+} from './router.js';
+import { localAnswer, sendLocal, sendLocalOnSocket, type LocalAnswer } from './local-answers.js';
+import { combineQuery, fillTemplate, type RouteRequest } from './route-forms.js';
 import { failureToError } from './upstream-errors.js';
 import { grpcStatusFields, isGrpc } from './grpc-errors.js';
 import { formatDuration } from '../shared/duration.js';
@@ -73,10 +81,14 @@ export interface Identity {
   serverName: string;
 }
 
-/** A request that passed every check and matched a route. */
+/** A request that passed every check and matched a proxy route. */
 interface Accepted {
   route: CompiledRoute;
+  /** The backend, its path filled in for a pattern route. */
+  target: UrlTarget | BalancerTarget;
+  /** Public path (after dot-segment removal). */
   path: string;
+  /** Query for the backend: the client's, the target's own, or both. */
   query: string;
   incoming: IncomingHttpHeaders;
   httpVersion: string;
@@ -85,7 +97,8 @@ interface Accepted {
   host: string;
 }
 
-type Decision = Accepted | { error: ProxyError; close?: boolean };
+type Decision =
+  Accepted | { error: ProxyError; close?: boolean } | { local: LocalAnswer; route: CompiledRoute };
 
 /**
  * Connections on which a request was refused as malformed or ambiguous. Requests pipelined
@@ -211,13 +224,23 @@ export class ExchangeHandler {
       };
     }
     const host = hostnameOf(req.headers.host);
-    let route = runtime.router.match(listener.name, host, target.path);
-    if (hasEncodedSlash(target.path) && route?.encodedSlashes !== 'passthrough') {
+    const publicHost = req.headers.host || localAuthority(peer);
+    const facts: RouteRequest = {
+      listener: listener.name,
+      hostname: host,
+      authority: publicHost,
+      path: target.path,
+      query: target.query,
+      secure: listener.secure,
+      headers: req.headers,
+    };
+    let found = runtime.router.match(facts);
+    if (hasEncodedSlash(target.path) && found?.route.encodedSlashes !== 'passthrough') {
       // The route decides, as AllowEncodedSlashes does per vhost: the one the raw path
       // matches, or — when none does, as for `/app%2Fx` — the one the decoded path matches.
       const decoded = decodeSlashes(target.path);
-      const byDecoded = runtime.router.match(listener.name, host, decoded);
-      const deciding = route ?? byDecoded;
+      const byDecoded = runtime.router.match({ ...facts, path: decoded });
+      const deciding = (found ?? byDecoded)?.route;
       if (deciding?.encodedSlashes !== 'decode') {
         const name = deciding ? `route '${deciding.name}'` : 'no route';
         return {
@@ -230,9 +253,10 @@ export class ExchangeHandler {
         };
       }
       target.path = decoded;
-      route = byDecoded;
+      facts.path = decoded;
+      found = byDecoded;
     }
-    if (!route) {
+    if (!found) {
       return {
         error: {
           status: 404,
@@ -241,21 +265,38 @@ export class ExchangeHandler {
         },
       };
     }
+    const { route, captures } = found;
+    const { action } = route;
+    if (action.kind !== 'proxy')
+      return { route, local: localAnswer(route, action, captures, facts, runtime.balancers) };
+    let backend = action.target;
+    let query = route.keepQuery ? target.query : '';
+    if (action.template !== undefined) {
+      const filled = combineQuery(
+        fillTemplate(action.template, captures, facts),
+        target.query,
+        route.keepQuery,
+      );
+      const q = filled.indexOf('?');
+      backend = { ...backend, path: q === -1 ? filled : filled.slice(0, q) };
+      query = q === -1 ? '' : filled.slice(q);
+    }
     if (upgrade && !route.websocket) {
       return {
         error: {
           status: 501,
           title: 'WebSocket not enabled',
           route: route.name,
-          backend: route.target.origin + route.target.path,
+          backend: backend.origin + backend.path,
           detail: `Route '${route.name}' has websocket: false, so upgrades are not tunnelled.`,
         },
       };
     }
     return {
       route,
+      target: backend,
       path: target.path,
-      query: target.query,
+      query,
       incoming: req.headers,
       httpVersion: req.httpVersion,
       host,
@@ -264,7 +305,7 @@ export class ExchangeHandler {
         secure: listener.secure,
         via: this.#identity.via,
         serverName: this.#identity.serverName,
-        publicHost: req.headers.host || localAuthority(peer),
+        publicHost,
       },
     };
   }
@@ -272,7 +313,10 @@ export class ExchangeHandler {
   #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean, sendTimeoutMs = 0): UpstreamRequest {
     return {
       target: backend,
-      path: mapToBackend(a.path, a.route.prefix, backend.path) + a.query,
+      // A pattern route's target is written in full; a prefix route maps the rest of the path.
+      path:
+        (a.route.pattern ? backend.path : mapToBackend(a.path, a.route.prefix, backend.path)) +
+        a.query,
       headers: upstreamHeaders(a.incoming, a.httpVersion, a.route, a.facts, backend.host, upgrade),
       timeoutMs: a.route.timeoutMs,
       sendTimeoutMs,
@@ -283,7 +327,9 @@ export class ExchangeHandler {
   /** What the client receives of a backend's response headers (plain or handshake answer). */
   #responseHeaders(a: Accepted, backend: UrlTarget): (head: UpstreamHead) => OutgoingHttpHeaders {
     const { route, facts, host } = a;
-    const mount = { prefix: route.prefix, backend };
+    const mount = a.route.pattern
+      ? { prefix: '/', backend: { ...backend, path: '/' } }
+      : { prefix: route.prefix, backend };
     const publicOrigin = {
       origin: `${facts.secure ? 'https' : 'http'}://${facts.publicHost}`,
       hostname: host,
@@ -329,7 +375,12 @@ export class ExchangeHandler {
       return;
     }
     rec?.route(decision.route.name);
-    const { target } = decision.route;
+    if ('local' in decision) {
+      sendLocal(res, decision.local);
+      rec?.response(decision.local.status, decision.local.headers);
+      return;
+    }
+    const { target } = decision;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
     this.#attempts(decision, balancer, withBody, runtime.clientTimeouts, req, res, rec);
   }
@@ -480,8 +531,8 @@ export class ExchangeHandler {
     sticky: RequestFacts,
     tried: ReadonlySet<Member>,
   ): { backend: UrlTarget; member?: Member; why?: string } | { error: ProxyError } {
-    const { route } = a;
-    if (route.target.kind === 'url') return { backend: route.target };
+    const { route, target } = a;
+    if (target.kind === 'url') return { backend: target };
     if (!balancer) {
       // The schema checks that every balancer:// target names a balancer; say so anyway
       // rather than throw inside a request handler.
@@ -489,7 +540,7 @@ export class ExchangeHandler {
         error: {
           status: 500,
           title: 'Internal Server Error',
-          detail: `Route '${route.name}' names balancer '${route.target.name}', which is not running.`,
+          detail: `Route '${route.name}' names balancer '${target.name}', which is not running.`,
           route: route.name,
         },
       };
@@ -502,13 +553,13 @@ export class ExchangeHandler {
           title: 'No usable member',
           detail: `${choice.why[0]?.toUpperCase()}${choice.why.slice(1)}.`,
           route: route.name,
-          backend: `${route.target.origin}${route.target.path}`,
+          backend: `${target.origin}${target.path}`,
           retryAfter: choice.retryAfterSeconds,
         },
       };
     }
     return {
-      backend: memberBackend(choice.member, route.target.path),
+      backend: memberBackend(choice.member, target.path),
       member: choice.member,
       why: choice.why,
     };
@@ -562,7 +613,12 @@ export class ExchangeHandler {
     }
     const { route } = decision;
     rec?.route(route.name);
-    const target = route.target;
+    if ('local' in decision) {
+      rec?.response(decision.local.status, decision.local.headers);
+      sendLocalOnSocket(socket, decision.local);
+      return;
+    }
+    const { target } = decision;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
     const sticky = { path: decision.path, query: decision.query, cookie: decision.incoming.cookie };
     const pick = this.#pick(decision, balancer, sticky, new Set());

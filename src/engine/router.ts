@@ -1,11 +1,29 @@
 /**
  * The router: ordered routes compiled once per configuration, matched per request.
  * First match wins. A route matches on host (exact, or `*.shop.test` for any subdomain),
- * on a path prefix at a segment boundary, and optionally on the listener it arrived on.
+ * on a path prefix at a segment boundary, optionally on the listener it arrived on, on a
+ * path pattern and on conditions (route-forms.ts). It proxies, redirects or answers.
  */
-import type { EncodedSlashes, HeaderOps, RouteConfig, RoutingConfig } from '../shared/config.js';
+import type { RE2JS } from 're2js';
+import type {
+  EncodedSlashes,
+  HeaderOps,
+  RespondConfig,
+  RouteConfig,
+  RoutingConfig,
+} from '../shared/config.js';
 import { parseDuration } from '../shared/duration.js';
+import { hasPlaceholder } from '../shared/route-forms.js';
 import { matchesPrefix } from './paths.js';
+import {
+  compileConditions,
+  compilePathPattern,
+  matchGroups,
+  testConditions,
+  type Captures,
+  type CompiledCondition,
+  type RouteRequest,
+} from './route-forms.js';
 
 export interface CompiledHeaderOps {
   /** Lowercased names with their values. */
@@ -43,13 +61,30 @@ export interface BalancerTarget {
   origin: string;
 }
 
+/** What a route does with a request it matched. */
+export type RouteAction =
+  | {
+      kind: 'proxy';
+      /** The backend; with `template`, its path is filled in per request. */
+      target: UrlTarget | BalancerTarget;
+      /** Path and query of `to` with placeholders (`/api/$1?v=2`), for pattern routes. */
+      template?: string;
+    }
+  | { kind: 'redirect'; to: string; status: number }
+  | { kind: 'respond'; respond: RespondConfig };
+
 export interface CompiledRoute {
   name: string;
   index: number;
   host?: { exact: string } | { suffix: string };
   prefix: string;
+  /** match.pathRegex: the path must match it too; the target is then written in full. */
+  pattern?: RE2JS;
+  conditions: readonly CompiledCondition[];
   listeners?: ReadonlySet<string>;
-  target: UrlTarget | BalancerTarget;
+  action: RouteAction;
+  /** Pass the client's query string on (`query: keep`). */
+  keepQuery: boolean;
   preserveHost: boolean;
   reverse: boolean;
   websocket: boolean;
@@ -107,6 +142,25 @@ function compileTarget(text: string): UrlTarget | BalancerTarget {
   };
 }
 
+/** `http://b:1/api/$1?x` → [`http://b:1`, `/api/$1?x`]: the origin never has placeholders. */
+function splitOrigin(text: string): [string, string] {
+  const start = text.indexOf('//') + 2;
+  const end = text.slice(start).search(/[/?]/);
+  if (end === -1) return [text, '/'];
+  const rest = text.slice(start + end);
+  return [text.slice(0, start + end), rest.startsWith('?') ? `/${rest}` : rest];
+}
+
+function compileAction(route: RouteConfig): RouteAction {
+  if (route.redirect) return { kind: 'redirect', ...route.redirect };
+  if (route.respond) return { kind: 'respond', respond: route.respond };
+  const to = route.to ?? '';
+  if (route.match.pathRegex === undefined || (!hasPlaceholder(to) && !to.includes('?')))
+    return { kind: 'proxy', target: compileTarget(to) };
+  const [origin, template] = splitOrigin(to);
+  return { kind: 'proxy', target: compileTarget(`${origin}/`), template };
+}
+
 function compileRoute(route: RouteConfig, index: number): CompiledRoute {
   const host = route.match.host?.toLowerCase();
   return {
@@ -116,8 +170,13 @@ function compileRoute(route: RouteConfig, index: number): CompiledRoute {
       ? {}
       : { host: host.startsWith('*.') ? { suffix: host.slice(1) } : { exact: host } }),
     prefix: route.match.path,
+    ...(route.match.pathRegex === undefined
+      ? {}
+      : { pattern: compilePathPattern(route.match.pathRegex, route.match.ignoreCase ?? false) }),
+    conditions: compileConditions(route.match.when),
     ...(route.match.listeners ? { listeners: new Set(route.match.listeners) } : {}),
-    target: compileTarget(route.to),
+    action: compileAction(route),
+    keepQuery: route.query !== 'drop',
     preserveHost: route.preserveHost,
     reverse: route.reverse,
     websocket: route.websocket,
@@ -151,19 +210,29 @@ export class Router {
     this.routes = config.routes.map(compileRoute);
   }
 
-  match(listener: string, hostname: string, path: string): CompiledRoute | undefined {
+  /** The first route that matches, with what its pattern and conditions captured. */
+  match(r: RouteRequest): { route: CompiledRoute; captures: Captures } | undefined {
     for (const route of this.routes) {
-      if (route.listeners && !route.listeners.has(listener)) continue;
+      if (route.listeners && !route.listeners.has(r.listener)) continue;
       if (route.host) {
         if ('exact' in route.host) {
-          if (hostname !== route.host.exact) continue;
+          if (r.hostname !== route.host.exact) continue;
         } else if (!(
-          hostname.endsWith(route.host.suffix) && hostname.length > route.host.suffix.length
+          r.hostname.endsWith(route.host.suffix) && r.hostname.length > route.host.suffix.length
         )) {
           continue;
         }
       }
-      if (matchesPrefix(path, route.prefix)) return route;
+      if (!matchesPrefix(r.path, route.prefix)) continue;
+      let groups: string[] = [];
+      if (route.pattern) {
+        const found = matchGroups(route.pattern, r.path);
+        if (!found) continue;
+        groups = found;
+      }
+      if (route.conditions.length === 0) return { route, captures: { groups, when: [] } };
+      const when = testConditions(route.conditions, r);
+      if (when) return { route, captures: { groups, when } };
     }
     return undefined;
   }

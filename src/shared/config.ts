@@ -9,6 +9,16 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
 import { isCidr, isIP } from './ip.js';
+import {
+  compilePattern,
+  conditionSchema,
+  hasPlaceholder,
+  redirectSchema,
+  respondSchema,
+  sampleOf,
+  unknownPlaceholder,
+  usesPathGroups,
+} from './route-forms.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -92,15 +102,28 @@ const httpUrl = z.string().refine((t) => {
 const target = z
   .string()
   .refine((t) => {
-    const u = parseUrl(t);
-    if (!u || !hasNoExtras(u)) return false;
+    // A query is checked where the route is known: only a pathRegex route may add one.
+    const u = parseUrl(sampleOf(t));
+    if (!u || u.username !== '' || u.password !== '' || u.hash !== '') return false;
     if (u.protocol === 'balancer:') return u.hostname !== '';
     return isBackendUrl(u);
   }, 'must be an http(s) URL such as http://127.0.0.1:3000/app (h2c:// or h2:// for HTTP/2 backends), or balancer://NAME/')
+  .refine(
+    (t) => !hasPlaceholder(originOf(t)),
+    'must name its backend: placeholders may fill in the path and query, never the scheme, host or port (that would make Switchyard an open proxy)',
+  )
   .meta({
     description:
-      'ProxyPass target: an http(s) URL (HTTP/1.1), h2c:// (HTTP/2, clear text) or h2:// (HTTP/2 over TLS), or balancer://NAME/ for a balancer.',
+      'ProxyPass target: an http(s) URL (HTTP/1.1), h2c:// (HTTP/2, clear text) or h2:// (HTTP/2 over TLS), or balancer://NAME/ for a balancer. With match.pathRegex, the path and query may use $1…$9 and other placeholders.',
   });
+
+/** `http://host:port` of a URL as written, before any placeholder is filled in. */
+function originOf(text: string): string {
+  const start = text.indexOf('//');
+  if (start === -1) return text;
+  const end = text.slice(start + 2).search(/[/?#]/);
+  return end === -1 ? text : text.slice(0, start + 2 + end);
+}
 
 /**
  * Framing headers say where a message ends. Switchyard frames each message it sends from
@@ -158,16 +181,35 @@ export const accessSchema = z
 
 export const ENCODED_SLASHES = ['decode', 'passthrough'] as const;
 
-export const routeSchema = z.strictObject({
+export const QUERY_MODES = ['keep', 'drop'] as const;
+
+const routeFields = z.strictObject({
   name,
   match: z
     .strictObject({
       host: hostPattern.optional(),
       path: pathPrefix.default('/'),
+      pathRegex: z.string().min(1).optional().meta({
+        description:
+          'A regular expression the path must match as well (RE2 syntax; ProxyPassMatch, RewriteRule). Its groups are $1…$9 in to and redirect.to.',
+      }),
+      ignoreCase: z
+        .boolean()
+        .optional()
+        .meta({ description: 'pathRegex ignores case (RewriteRule [NC]). Default false.' }),
+      when: z.array(conditionSchema).optional().meta({
+        description: 'Conditions that must all hold (RewriteCond).',
+      }),
       listeners: z.array(name).min(1).optional(),
     })
     .default({ path: '/' }),
-  to: target,
+  to: target.optional(),
+  redirect: redirectSchema.optional(),
+  respond: respondSchema.optional(),
+  query: z.enum(QUERY_MODES).optional().meta({
+    description:
+      "The client's query string: 'keep' (the default) passes it on (after the target's own query, if to or redirect.to has one: RewriteRule [QSA]); 'drop' sends only the target's (a RewriteRule substitution with ? and no QSA).",
+  }),
   preserveHost: z.boolean().default(false).meta({ description: 'ProxyPreserveHost.' }),
   reverse: z
     .boolean()
@@ -190,6 +232,58 @@ export const routeSchema = z.strictObject({
     })
     .default({ request: { set: {}, remove: [] }, response: { set: {}, remove: [] } }),
 });
+
+type RouteShape = z.output<typeof routeFields>;
+
+/** A route does one thing; what it does may use the path pattern's groups only if it has one. */
+function checkRouteForm(route: RouteShape, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string): void => {
+    ctx.addIssue({ code: 'custom', path, message });
+  };
+  const actions = (['to', 'redirect', 'respond'] as const).filter((k) => route[k] !== undefined);
+  if (actions.length !== 1) {
+    issue(
+      actions.length === 0 ? [] : [actions[1] ?? 'to'],
+      actions.length === 0
+        ? 'needs one of to (proxy), redirect or respond'
+        : `has both ${actions.join(' and ')}; a route does one of them`,
+    );
+  }
+  const { pathRegex, ignoreCase } = route.match;
+  if (pathRegex !== undefined) {
+    const compiled = compilePattern(pathRegex, ignoreCase ?? false);
+    if ('error' in compiled) issue(['match', 'pathRegex'], compiled.error);
+  }
+  const templates: [(string | number)[], string][] = [];
+  if (route.to !== undefined) templates.push([['to'], route.to]);
+  if (route.redirect) templates.push([['redirect', 'to'], route.redirect.to]);
+  for (const [path, text] of templates) {
+    const unknown = unknownPlaceholder(text);
+    if (unknown)
+      issue(
+        path,
+        `${unknown} is not a placeholder ($1…$9, {{when.N}}, {{request.host|authority|path|query|scheme}}, {{request.header.NAME}})`,
+      );
+    if (usesPathGroups(text) && pathRegex === undefined)
+      issue(path, 'uses $N, which needs match.pathRegex to capture groups');
+  }
+  if (route.to !== undefined && pathRegex === undefined && route.to.includes('?'))
+    issue(['to'], 'has a query; only a route with match.pathRegex may add one');
+  if (route.redirect) {
+    const to = sampleOf(route.redirect.to);
+    if (!to.startsWith('/') && !isRedirectUrl(to))
+      issue(['redirect', 'to'], 'must be a path starting with / or an http(s) URL');
+  }
+}
+
+function isRedirectUrl(text: string): boolean {
+  const u = parseUrl(text);
+  return (
+    u !== undefined && (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''
+  );
+}
+
+export const routeSchema = routeFields.superRefine(checkRouteForm);
 
 export const MEMBER_STATES = ['enabled', 'disabled', 'draining', 'standby'] as const;
 export const BALANCER_METHODS = ['byrequests', 'bytraffic', 'bybusyness'] as const;
@@ -315,7 +409,7 @@ function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
       if (!listenerNames.has(l))
         issue(['routes', i, 'match', 'listeners', j], `no listener is named '${l}'`);
     });
-    const url = parseUrl(r.to);
+    const url = r.to === undefined ? undefined : parseUrl(sampleOf(r.to));
     if (url?.protocol === 'balancer:' && !balancerNames.has(url.hostname)) {
       issue(['routes', i, 'to'], `no balancer is named '${url.hostname}'`);
     }
@@ -363,6 +457,13 @@ export type ListenerConfig = RoutingConfig['listeners'][number];
 export type RouteConfig = RoutingConfig['routes'][number];
 export type HeaderOps = RouteConfig['headers']['request'];
 export type EncodedSlashes = (typeof ENCODED_SLASHES)[number];
+export type QueryMode = (typeof QUERY_MODES)[number];
+export type {
+  ConditionConfig,
+  RedirectConfig,
+  RespondConfig,
+  SimpleConditionConfig,
+} from './route-forms.js';
 export type ClientTimeoutsConfig = RoutingConfig['clientTimeouts'];
 export type BalancerConfig = RoutingConfig['balancers'][number];
 export type MemberConfig = BalancerConfig['members'][number];

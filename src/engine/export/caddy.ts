@@ -181,7 +181,7 @@ function writeSnippet(w: ConfigWriter, r: RoutePlan, snippet: string): void {
       w.close('}');
     }
   } else {
-    w.open(`reverse_proxy ${upstream(r.route.to)} {`);
+    w.open(`reverse_proxy ${upstream(r.route.to ?? '')} {`);
     proxyBody(w, r);
     w.close('}');
   }

@@ -19,6 +19,7 @@ import type {
   RoutingConfig,
 } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';
+import { sampleOf } from '../../shared/route-forms.js';
 import { joinPath, mapToBackend, prefixBase } from '../paths.js';
 
 export const EXPORT_TARGETS = ['apache', 'nginx', 'caddy'] as const;
@@ -161,11 +162,14 @@ function certificateFor(host: string | undefined, dataDir: string): SitePlan['ce
 function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
   const earlier: { unit: Unit; route: RouteConfig }[] = [];
   return routes.map((route) => {
-    const to = new URL(route.to);
+    const to = route.to === undefined ? undefined : new URL(sampleOf(route.to));
     let backends: Backend[];
     let targetPath: string;
     let balancer: BalancerConfig | undefined;
-    if (to.protocol === 'balancer:') {
+    if (to === undefined) {
+      backends = [];
+      targetPath = '/';
+    } else if (to.protocol === 'balancer:') {
       balancer = config.balancers.find((b) => b.name === to.hostname);
       backends = (balancer?.members ?? []).map((m) => backendOf(m.url));
       // Members' own paths come first (as the engine joins them); exporters take the
@@ -173,7 +177,7 @@ function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
       const memberPath = balancer?.members[0] ? new URL(balancer.members[0].url).pathname : '/';
       targetPath = joinPath(prefixBase(memberPath), to.pathname || '/');
     } else {
-      backends = [backendOf(route.to)];
+      backends = [backendOf(to.href)];
       targetPath = to.pathname;
     }
     const all = unitsOf(route.match.path, targetPath);
@@ -182,7 +186,9 @@ function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
       units.length === 0
         ? earlier.find((e) => coversUnit(e.unit, all[0] as Unit))?.route
         : undefined;
-    earlier.push(...all.map((unit) => ({ unit, route })));
+    // A route with a pattern or conditions may decline a path its prefix covers.
+    const conditional = route.match.pathRegex !== undefined || (route.match.when ?? []).length > 0;
+    if (!conditional) earlier.push(...all.map((unit) => ({ unit, route })));
     const ops = route.headers;
     return {
       route,
@@ -234,7 +240,7 @@ export function planExport(config: RoutingConfig, options: ExportOptions): Expor
   });
   const used = new Set(
     config.routes
-      .map((r) => new URL(r.to))
+      .flatMap((r) => (r.to === undefined ? [] : [new URL(sampleOf(r.to))]))
       .filter((u) => u.protocol === 'balancer:')
       .map((u) => u.hostname),
   );

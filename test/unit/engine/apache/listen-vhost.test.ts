@@ -25,7 +25,7 @@ function sockets(v: ApacheImport): [string, string, number][] {
 
 /** [host, listeners, to] of each route. */
 function routes(v: ApacheImport): [string | undefined, string[] | undefined, string][] {
-  return v.config.routes.map((r) => [r.match.host, r.match.listeners, r.to]);
+  return v.config.routes.map((r) => [r.match.host, r.match.listeners, r.to ?? '']);
 }
 
 describe('Apache import: Listen and <VirtualHost> addresses share sockets as in httpd', () => {

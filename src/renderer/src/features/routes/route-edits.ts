@@ -80,7 +80,7 @@ export function moveRoute(config: RoutingConfig, from: number, to: number): Rout
 
 /** The balancer a route sends to, when its target is `balancer://NAME/`. */
 export function balancerOf(route: Pick<RouteConfig, 'to'>): string | undefined {
-  const match = /^balancer:\/\/([^/]+)/i.exec(route.to);
+  const match = /^balancer:\/\/([^/]+)/i.exec(route.to ?? '');
   return match?.[1];
 }
 

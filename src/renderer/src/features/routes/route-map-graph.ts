@@ -217,6 +217,8 @@ export function buildRouteGraph(
       });
       return;
     }
+    // A redirect or an answer of Switchyard's own reaches no backend.
+    if (route.to === undefined) return;
     const tid = nodeId.target(route.to);
     if (!placed.has(tid)) {
       placed.add(tid);
