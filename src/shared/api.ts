@@ -140,7 +140,7 @@ export const exchangeFilterSchema = z
   .strict();
 export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
 
-export const EXPORT_SERVERS = ['apache', 'nginx', 'caddy'] as const;
+export const EXPORT_SERVERS = ['apache', 'nginx', 'caddy', 'haproxy', 'kubernetes'] as const;
 
 export const apacheImportSchema = z.object({
   ok: z.boolean(),

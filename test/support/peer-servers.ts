@@ -182,7 +182,10 @@ const caddy: ServerHandle = {
   },
 };
 
-export const servers: Record<ExportTarget, { handle: ServerHandle; skip: boolean }> = {
+/** Export targets that are servers this machine can run (Kubernetes is not one). */
+export type PeerServer = Exclude<ExportTarget, 'kubernetes' | 'haproxy'>;
+
+export const servers: Record<PeerServer, { handle: ServerHandle; skip: boolean }> = {
   apache: { handle: apache, skip: noApache },
   nginx: { handle: nginx, skip: noNginx },
   caddy: { handle: caddy, skip: noCaddy },

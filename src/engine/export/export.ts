@@ -6,6 +6,8 @@
 import type { RoutingConfig } from '../../shared/config.js';
 import { exportApache } from './apache.js';
 import { exportCaddy } from './caddy.js';
+import { exportHaproxy } from './haproxy.js';
+import { exportKubernetes } from './kubernetes.js';
 import { exportNginx } from './nginx.js';
 import { planExport, type ExportOptions, type ExportPlan, type ExportTarget } from './plan.js';
 
@@ -15,6 +17,8 @@ const EXPORTERS = {
   apache: exportApache,
   nginx: exportNginx,
   caddy: exportCaddy,
+  haproxy: exportHaproxy,
+  kubernetes: exportKubernetes,
 } satisfies Record<ExportTarget, (plan: ExportPlan) => string>;
 
 export function exportConfig(

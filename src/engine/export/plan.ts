@@ -22,7 +22,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { sampleOf } from '../../shared/route-forms.js';
 import { joinPath, mapToBackend, prefixBase } from '../paths.js';
 
-export const EXPORT_TARGETS = ['apache', 'nginx', 'caddy'] as const;
+export const EXPORT_TARGETS = ['apache', 'nginx', 'caddy', 'haproxy', 'kubernetes'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 export interface ExportOptions {

@@ -12,6 +12,8 @@ export const EXPORT_TARGETS: readonly { server: ExportServer; label: string; fil
     { server: 'apache', label: 'Apache httpd', fileName: 'httpd-switchyard.conf' },
     { server: 'nginx', label: 'nginx', fileName: 'nginx-switchyard.conf' },
     { server: 'caddy', label: 'Caddy', fileName: 'Caddyfile' },
+    { server: 'haproxy', label: 'HAProxy', fileName: 'haproxy-switchyard.cfg' },
+    { server: 'kubernetes', label: 'Kubernetes Gateway API', fileName: 'switchyard-gateway.yaml' },
   ];
 
 export function exportTarget(server: ExportServer): (typeof EXPORT_TARGETS)[number] {

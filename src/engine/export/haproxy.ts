@@ -1,0 +1,5 @@
+import type { ExportPlan } from './plan.js';
+
+export function exportHaproxy(_plan: ExportPlan): string {
+  throw new Error('HAProxy export is being built');
+}
