@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportConfig, type ExportTarget } from '../../src/engine/export/export.js';
+import { exportConfig } from '../../src/engine/export/export.js';
 import type { RoutingConfigInput } from '../../src/shared/config.js';
 import { deadPort } from '../support/backend.js';
-import { servers } from '../support/peer-servers.js';
+import { servers, type PeerServer } from '../support/peer-servers.js';
 import { rawBytes } from '../support/grpc.js';
 import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
 
@@ -113,7 +113,7 @@ describe('gRPC through exported configurations, as through Switchyard', () => {
     ]);
   });
 
-  for (const target of ['apache', 'nginx', 'caddy'] as ExportTarget[]) {
+  for (const target of ['apache', 'nginx', 'caddy'] as PeerServer[]) {
     it.skipIf(servers[target].skip)(
       `${target} running the export answers the same calls the same way`,
       async () => {
