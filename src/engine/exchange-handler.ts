@@ -160,6 +160,23 @@ function watchFrames(rec: Recording, client: Socket, upstream: Socket, previewBy
   upstream.on('data', (chunk: Buffer) => down.push(chunk));
 }
 
+/**
+ * `ROUTEID=.2; path=/` for a balancer with stickyCookie whose request moved to a member —
+ * undefined when the member has no route (the schema requires one with stickySession).
+ */
+function stickyCookieFor(balancer: Balancer, member: Member): string | undefined {
+  const { stickySession, stickyCookie } = balancer.config;
+  if (!stickyCookie || stickySession === undefined || member.config.route === undefined)
+    return undefined;
+  return `${stickySession}=.${member.config.route}; path=${stickyCookie.path}`;
+}
+
+/** Append a Set-Cookie to the client's headers, after any the backend set (Header add). */
+function addSetCookie(headers: OutgoingHttpHeaders, cookie: string): void {
+  const prior = headers['set-cookie'];
+  headers['set-cookie'] = prior === undefined ? [cookie] : [...[prior].flat().map(String), cookie];
+}
+
 function shortReason(failure: ForwardFailure): string {
   switch (failure.kind) {
     case 'refused':
@@ -453,7 +470,7 @@ export class ExchangeHandler {
         answer(res, a.incoming, pick.error, rec);
         return;
       }
-      const { backend, member, why } = pick;
+      const { backend, member, why, stickyCookie } = pick;
       current = member;
       rec?.attempt(member?.label ?? backend.origin, why);
       let release = (): void => {};
@@ -473,6 +490,7 @@ export class ExchangeHandler {
         onConnected: () => rec?.upstreamConnected(),
         responseHeaders: (head) => {
           const headers = headersFor(head);
+          if (stickyCookie) addSetCookie(headers, stickyCookie);
           if (member) balancer?.markSuccess(member);
           rec?.response(head.status, headers);
           return headers;
@@ -530,7 +548,9 @@ export class ExchangeHandler {
     balancer: Balancer | undefined,
     sticky: RequestFacts,
     tried: ReadonlySet<Member>,
-  ): { backend: UrlTarget; member?: Member; why?: string } | { error: ProxyError } {
+  ):
+    | { backend: UrlTarget; member?: Member; why?: string; stickyCookie?: string }
+    | { error: ProxyError } {
     const { route, target } = a;
     if (target.kind === 'url') return { backend: target };
     if (!balancer) {
@@ -562,6 +582,7 @@ export class ExchangeHandler {
       backend: memberBackend(choice.member, target.path),
       member: choice.member,
       why: choice.why,
+      ...(choice.routeChanged ? { stickyCookie: stickyCookieFor(balancer, choice.member) } : {}),
     };
   }
 
@@ -626,7 +647,7 @@ export class ExchangeHandler {
       refuse(pick.error);
       return;
     }
-    const { backend, member, why } = pick;
+    const { backend, member, why, stickyCookie } = pick;
     if (backend.http2) {
       refuse({
         status: 501,
@@ -644,6 +665,7 @@ export class ExchangeHandler {
     this.#forwarder.tunnel(req, socket, head, this.#upstream(decision, backend, true), {
       responseHeaders: (head) => {
         const headers = headersFor(head);
+        if (stickyCookie) addSetCookie(headers, stickyCookie);
         rec?.response(head.status, headers);
         return headers;
       },

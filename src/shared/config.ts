@@ -319,6 +319,15 @@ export const balancerSchema = z.strictObject({
     .string()
     .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name such as JSESSIONID')
     .optional(),
+  stickyCookie: z
+    .strictObject({
+      path: pathPrefix.default('/'),
+    })
+    .optional()
+    .meta({
+      description:
+        'Switchyard sets the stickySession cookie to `.ROUTE` whenever a request lands on a member other than the one its cookie names (or has none), so the balancer becomes sticky without the backend\'s help — Apache\'s ROUTEID recipe (Header add Set-Cookie "ROUTEID=.%{BALANCER_WORKER_ROUTE}e; path=/" env=BALANCER_ROUTE_CHANGED).',
+    }),
   failover: z.boolean().default(true).meta({ description: 'false = Apache nofailover=On.' }),
   maxAttempts: z.int().min(1).max(100).optional(),
   retry: duration.default('60s').meta({ description: 'How long a member in error is skipped.' }),
@@ -437,7 +446,14 @@ function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
         );
       else routes.set(m.route, j);
     });
-    if (b.stickySession === undefined) return;
+    if (b.stickySession === undefined) {
+      if (b.stickyCookie)
+        issue(
+          ['balancers', i, 'stickyCookie'],
+          'needs stickySession: the name of the cookie to set',
+        );
+      return;
+    }
     b.members.forEach((m, j) => {
       if (m.route === undefined) {
         issue(

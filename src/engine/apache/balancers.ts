@@ -6,6 +6,7 @@
  */
 import type { BalancerMethod, RoutingConfigInput } from '../../shared/config.js';
 import type { Findings } from './findings.js';
+import type { StickyCookieRecipe } from './headers.js';
 import type { BalancerDraft, MemberDraft, Source } from './model.js';
 import { duration, onOff, seconds } from './values.js';
 
@@ -313,4 +314,29 @@ export function balancerOf(draft: BalancerDraft, findings: Findings): BalancerRe
   };
   if (timeouts.length > 0) result.memberTimeout = Math.max(...timeouts);
   return result;
+}
+
+/**
+ * The ROUTEID recipe: a `Header add Set-Cookie "NAME=.%{BALANCER_WORKER_ROUTE}e"` line makes
+ * every balancer whose stickysession is NAME set that cookie itself (stickyCookie).
+ */
+export function applyStickyCookies(
+  recipes: readonly StickyCookieRecipe[],
+  balancers: ReadonlyMap<string, BalancerResult>,
+  findings: Findings,
+): void {
+  for (const recipe of recipes) {
+    const using = [...balancers.values()].filter((b) => b.balancer.stickySession === recipe.cookie);
+    if (using.length === 0) {
+      findings.warn(
+        recipe.source.line,
+        `Header sets the route cookie ${recipe.cookie}, but no balancer has stickysession=${recipe.cookie}; ignored`,
+      );
+      continue;
+    }
+    for (const b of using) {
+      b.balancer.stickyCookie = { path: recipe.path };
+      b.comments.balancer.push(recipe.source);
+    }
+  }
 }

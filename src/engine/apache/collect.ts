@@ -7,7 +7,7 @@
 import type { EncodedSlashes } from '../../shared/config.js';
 import { AccessReader } from './access.js';
 import type { Findings } from './findings.js';
-import { readHeaderDirective } from './headers.js';
+import { readHeaderDirective, readStickyCookieRecipe } from './headers.js';
 import {
   newScope,
   type AccessDraft,
@@ -80,6 +80,7 @@ export class Collector {
       vhosts: [],
       listens: [],
       balancers: new Map(),
+      stickyCookies: [],
     };
   }
 
@@ -312,6 +313,11 @@ export class Collector {
       case 'requestheader':
       case 'header': {
         if (!routeish) return this.#misplaced(d, ctx);
+        const recipe = readStickyCookieRecipe(d);
+        if (recipe) {
+          this.model.stickyCookies.push(recipe);
+          return;
+        }
         const rules = readHeaderDirective(d, this.#findings);
         (ctx.location ?? scope).headers.push(...rules);
         return;

@@ -18,6 +18,33 @@ const NEAR_SET: Record<string, string> = {
   setifempty: 'setifempty only fills a missing header; Switchyard always sets it',
 };
 
+/** Apache's sticky-session recipe: a cookie naming the member that served the request. */
+export interface StickyCookieRecipe {
+  cookie: string;
+  path: string;
+  source: Source;
+}
+
+const ROUTE_COOKIE =
+  /^([!#$%&'*+^_`|~0-9A-Za-z-]+)=\.%\{BALANCER_WORKER_ROUTE\}e(?:;\s*path=([^;\s]+))?\s*;?\s*$/i;
+
+/**
+ * `Header add Set-Cookie "ROUTEID=.%{BALANCER_WORKER_ROUTE}e; path=/" env=BALANCER_ROUTE_CHANGED`,
+ * the recipe in mod_proxy_balancer's documentation that makes a balancer sticky without the
+ * backend's help. Switchyard does the same with a balancer's stickyCookie.
+ */
+export function readStickyCookieRecipe(d: Directive): StickyCookieRecipe | undefined {
+  if (d.key !== 'header') return undefined;
+  const args = /^(always|onsuccess)$/i.test(d.args[0] ?? '') ? d.args.slice(1) : d.args;
+  const [action, name, value, condition] = args;
+  if (!/^(add|set|append)$/i.test(action ?? '') || name?.toLowerCase() !== 'set-cookie')
+    return undefined;
+  if (!/^env=BALANCER_ROUTE_CHANGED$/i.test(condition ?? '')) return undefined;
+  const m = ROUTE_COOKIE.exec(value ?? '');
+  if (!m?.[1]) return undefined;
+  return { cookie: m[1], path: m[2] ?? '/', source: { line: d.line, text: d.text } };
+}
+
 export function readHeaderDirective(d: Directive, findings: Findings): HeaderRule[] {
   const direction = d.key === 'requestheader' ? 'request' : 'response';
   const args = [...d.args];

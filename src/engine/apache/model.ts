@@ -6,6 +6,7 @@
  */
 
 import type { EncodedSlashes } from '../../shared/config.js';
+import type { StickyCookieRecipe } from './headers.js';
 
 /** A line of the Apache file, for comments in the generated routing file and messages. */
 export interface Source {
@@ -125,6 +126,8 @@ export interface ApacheModel {
   vhosts: Scope[];
   listens: ListenRule[];
   balancers: Map<string, BalancerDraft>;
+  /** `Header add Set-Cookie "NAME=.%{BALANCER_WORKER_ROUTE}e…" env=BALANCER_ROUTE_CHANGED`. */
+  stickyCookies: StickyCookieRecipe[];
   access?: AccessDraft;
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../../shared/config.js';
 import { formatPath, type ConfigProblem } from '../config-file.js';
 import { planListeners, type ListenerDraft } from './addresses.js';
-import { balancerOf, type BalancerResult } from './balancers.js';
+import { applyStickyCookies, balancerOf, type BalancerResult } from './balancers.js';
 import { Collector } from './collect.js';
 import { byLine, Findings } from './findings.js';
 import type { AccessDraft, ApacheModel, Scope, Source } from './model.js';
@@ -170,6 +170,7 @@ export function importApacheText(text: string, file: string): ApacheImportResult
     const result = balancerOf(draft, findings);
     if (result) balancers.set(key, result);
   }
+  applyStickyCookies(model.stickyCookies, balancers, findings);
   const listeners = planListeners(model, findings);
   if (listeners.length === 0) {
     findings.error(

@@ -30,7 +30,16 @@ export interface RequestFacts {
 }
 
 export type Choice =
-  { member: Member; why: string } | { member?: undefined; why: string; retryAfterSeconds: number };
+  | {
+      member: Member;
+      why: string;
+      /**
+       * The member's route differs from the one the request's session named, or the
+       * request named none (Apache's BALANCER_ROUTE_CHANGED): the session moves here.
+       */
+      routeChanged: boolean;
+    }
+  | { member?: undefined; why: string; retryAfterSeconds: number };
 
 /** The member URL as written, without a trailing slash: `http://127.0.0.1:9001`. */
 export function memberLabel(url: string): string {
@@ -83,25 +92,27 @@ export class Balancer {
   /** Pick the member for the next attempt; `tried` holds members that already failed. */
   choose(request: RequestFacts, tried: ReadonlySet<Member>, now = Date.now()): Choice {
     const notes: string[] = [];
-    if (this.#sticky && tried.size === 0) {
-      const sticky = this.#sticky.find(request.path, request.query, request.cookie);
-      if (sticky) {
-        const stuck = this.members.find((m) => m.config.route === sticky.route);
-        const from = `sticky route ${sticky.route} from ${sticky.source} ${this.#sticky.name}`;
-        if (stuck && this.#usable(stuck, ['enabled', 'draining'], now, tried)) {
-          return { member: stuck, why: `${from}` };
-        }
-        const problem = stuck
-          ? describeUnavailable(stuck, now)
-          : `no member has route ${sticky.route}`;
-        if (stuck && !this.config.failover) {
-          return {
-            why: `${from}, but ${problem} and failover is off for balancer ${this.name}`,
-            retryAfterSeconds: this.#retryAfter(now),
-          };
-        }
-        notes.push(`${from}, but ${problem}`);
+    const sticky = this.#sticky?.find(request.path, request.query, request.cookie);
+    const changed = (m: Member): boolean =>
+      this.#sticky !== undefined &&
+      m.config.route !== undefined &&
+      m.config.route !== sticky?.route;
+    if (this.#sticky && sticky && tried.size === 0) {
+      const stuck = this.members.find((m) => m.config.route === sticky.route);
+      const from = `sticky route ${sticky.route} from ${sticky.source} ${this.#sticky.name}`;
+      if (stuck && this.#usable(stuck, ['enabled', 'draining'], now, tried)) {
+        return { member: stuck, why: `${from}`, routeChanged: false };
       }
+      const problem = stuck
+        ? describeUnavailable(stuck, now)
+        : `no member has route ${sticky.route}`;
+      if (stuck && !this.config.failover) {
+        return {
+          why: `${from}, but ${problem} and failover is off for balancer ${this.name}`,
+          retryAfterSeconds: this.#retryAfter(now),
+        };
+      }
+      notes.push(`${from}, but ${problem}`);
     }
     let candidates = this.members.filter((m) => this.#usable(m, ['enabled'], now, tried));
     let standby = false;
@@ -123,7 +134,7 @@ export class Balancer {
     if (tried.size > 0)
       why = `failover attempt ${tried.size + 1} after ${[...tried].map((m) => m.label).join(', ')} failed; ${why}`;
     if (notes.length > 0) why = `${notes.join('; ')}; ${why}`;
-    return { member, why };
+    return { member, why, routeChanged: changed(member) };
   }
 
   /** Seconds until the first member in error may be tried again (at least 1). */
