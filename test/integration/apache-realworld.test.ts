@@ -56,6 +56,19 @@ const cases: Case[] = [
       expect.objectContaining({ setCookie: [expect.stringMatching(/^ROUTEID=\.[12]; path=\/$/)] }),
     ],
   },
+  {
+    name: 'a quote left open: httpd reads to the end of the line, and so does the import',
+    conf: (P, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        '  RequestHeader set X-Note "left open here',
+        `  ProxyPass / "${b.A}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [{ path: '/page' }],
+    expect: [expect.objectContaining({ seen: ['a /page x-note=left open here'] })],
+  },
 ];
 
 describe.skipIf(noApache)(
@@ -73,7 +86,10 @@ describe.skipIf(noApache)(
       const before = backends.map((b) => b.seen.length);
       const reply = await send(port, path, { headers: cookie ? { cookie } : {} });
       const seen = backends.flatMap((b, i) =>
-        b.seen.slice(before[i]).map((s) => `${['a', 'b'][i]} ${s.url}`),
+        b.seen.slice(before[i]).map((s) => {
+          const note = s.headers['x-note'];
+          return `${['a', 'b'][i]} ${s.url}${note === undefined ? '' : ` x-note=${String(note)}`}`;
+        }),
       );
       return {
         request: `${path} ${cookie ?? '-'}`,

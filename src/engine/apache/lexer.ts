@@ -30,10 +30,15 @@ export interface LexProblem {
 export interface Lexed {
   lines: Line[];
   problems: LexProblem[];
+  /** What httpd reads without complaint but the user should know (an unclosed quote). */
+  warnings: LexProblem[];
 }
 
-/** Split one logical line into words; undefined word list with a reason when a quote is open. */
-function splitWords(text: string): { words: string[]; comment?: string } | { error: string } {
+/**
+ * Split one logical line into words. A quote left open runs to the end of the line, as in
+ * httpd's ap_getword_conf, which serves such a file; `unclosed` says so.
+ */
+function splitWords(text: string): { words: string[]; comment?: string; unclosed?: string } {
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -62,8 +67,8 @@ function splitWords(text: string): { words: string[]; comment?: string } | { err
         word += d;
         j++;
       }
-      if (!closed) return { error: `the ${c === '"' ? 'double' : 'single'} quote is not closed` };
       words.push(word);
+      if (!closed) return { words, unclosed: c === '"' ? 'double' : 'single' };
       i = j;
       continue;
     }
@@ -97,6 +102,7 @@ function logicalLines(text: string): { text: string; line: number }[] {
 export function lex(text: string): Lexed {
   const lines: Line[] = [];
   const problems: LexProblem[] = [];
+  const warnings: LexProblem[] = [];
   for (const logical of logicalLines(text)) {
     const { line } = logical;
     let body = logical.text;
@@ -124,9 +130,11 @@ export function lex(text: string): Lexed {
       if (after !== '') sectionComment = after;
     }
     const split = splitWords(body);
-    if ('error' in split) {
-      problems.push({ line, message: `${split.error}: ${logical.text}` });
-      continue;
+    if (split.unclosed) {
+      warnings.push({
+        line,
+        message: `the ${split.unclosed} quote is not closed; read to the end of the line, as httpd does`,
+      });
     }
     const [name, ...args] = split.words;
     if (name === undefined) {
@@ -138,5 +146,5 @@ export function lex(text: string): Lexed {
     if (comment !== undefined) entry.trailingComment = comment;
     lines.push(entry);
   }
-  return { lines, problems };
+  return { lines, problems, warnings };
 }

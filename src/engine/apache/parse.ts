@@ -22,10 +22,11 @@ export interface Directive {
 }
 
 export type ParseResult =
-  { ok: true; directives: Directive[] } | { ok: false; problems: LexProblem[] };
+  | { ok: true; directives: Directive[]; warnings: LexProblem[] }
+  | { ok: false; problems: LexProblem[] };
 
 export function parseApache(text: string): ParseResult {
-  const { lines, problems } = lex(text);
+  const { lines, problems, warnings } = lex(text);
   const root: Directive[] = [];
   const open: Directive[] = [];
   for (const l of lines) {
@@ -71,7 +72,7 @@ export function parseApache(text: string): ParseResult {
     problems.sort((a, b) => a.line - b.line);
     return { ok: false, problems };
   }
-  return { ok: true, directives: root };
+  return { ok: true, directives: root, warnings };
 }
 
 /** Every directive of a subtree in file order, sections included (for summaries). */

@@ -163,6 +163,7 @@ export function importApacheText(text: string, file: string): ApacheImportResult
     };
   }
   const findings = new Findings(file);
+  for (const w of parsed.warnings) findings.warn(w.line, w.message);
   const { model, accessSections } = new Collector(findings).collect(parsed.directives);
   moveBalancerParams(model);
   const balancers = new Map<string, BalancerResult>();

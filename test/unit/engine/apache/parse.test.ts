@@ -32,12 +32,21 @@ describe('Apache lexer', () => {
     expect(lines[0]?.trailingComment).toBe('# internal only');
   });
 
-  it('reports an unclosed quote and a section line without >', () => {
-    const { problems } = lex('Header set X "open\n<Proxy *\n');
-    expect(problems).toEqual([
-      { line: 1, message: 'the double quote is not closed: Header set X "open' },
-      { line: 2, message: "'<Proxy *' has no closing '>'" },
+  it('reads an unclosed quote to the end of the line, as httpd does, with a warning', () => {
+    const { lines, problems, warnings } = lex('Header set X "open value\n');
+    expect(lines[0]?.args).toEqual(['set', 'X', 'open value']);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([
+      {
+        line: 1,
+        message: 'the double quote is not closed; read to the end of the line, as httpd does',
+      },
     ]);
+  });
+
+  it('reports a section line without >', () => {
+    const { problems } = lex('<Proxy *\n');
+    expect(problems).toEqual([{ line: 1, message: "'<Proxy *' has no closing '>'" }]);
   });
 });
 
