@@ -43,7 +43,11 @@ export function connect(config: RoutingConfig, source: string, target: string): 
     const route = config.routes[index];
     if (!route) return { ok: false, reason: `there is no route ${index + 1}` };
     const next = cloneConfig(config);
-    next.routes[index]!.to = `balancer://${t.key}/`;
+    const edited = next.routes[index]!;
+    edited.to = `balancer://${t.key}/`;
+    // A route does one thing: sending it to a balancer replaces a redirect or an answer.
+    delete edited.redirect;
+    delete edited.respond;
     return { ok: true, config: next };
   }
   return { ok: false, reason: 'connect a listener to a route, or a route to a balancer' };

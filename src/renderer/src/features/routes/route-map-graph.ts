@@ -1,6 +1,7 @@
 /**
- * The route map as plain nodes and edges: listeners → routes (in order) → balancers or
- * backend URLs → members, laid out in four columns. Built from the draft (what the user
+ * The route map as plain nodes and edges: listeners → routes (in order) → balancers,
+ * backend URLs or the answer a route gives itself (a redirect, a fixed response) →
+ * members, laid out in four columns. Built from the draft (what the user
  * is editing) plus live balancer statistics (what the engine sees), so the map shows the
  * same configuration as the table and the current health of every member.
  *
@@ -10,6 +11,7 @@ import type { BalancerStatus, EngineStatus } from '../../../../shared/api';
 import type { MemberState, RoutingConfig } from '../../../../shared/config';
 import type { FieldProblem } from './config-problems';
 import { problemsUnder } from './config-problems';
+import { describeAction, describeMatch, http2Label } from './route-describe';
 import { balancerOf } from './route-edits';
 
 export type MapNodeData =
@@ -21,7 +23,9 @@ export type MapNodeData =
       match: string;
       problems: number;
     }
-  | { kind: 'target'; url: string }
+  | { kind: 'target'; url: string; protocol?: string }
+  /** What a redirect or respond route answers itself: an end of the line, one per route. */
+  | { kind: 'answer'; action: 'redirect' | 'respond'; text: string }
   | { kind: 'balancer'; name: string; method: string; missing: boolean }
   | {
       kind: 'member';
@@ -54,6 +58,8 @@ export interface MapEdge {
   deletable: boolean;
   /** The route names no listeners, so it serves all of them: drawn dashed. */
   implicit: boolean;
+  /** Written on the line: the backend protocol when it is HTTP/2 (h2c, h2). */
+  label?: string;
   ariaLabel: string;
 }
 
@@ -71,12 +77,9 @@ export const nodeId = {
   route: (index: number) => `route:${index}`,
   balancer: (name: string) => `balancer:${name}`,
   target: (url: string) => `target:${url}`,
+  answer: (index: number) => `answer:${index}`,
   member: (balancer: string, url: string) => `member:${balancer}:${url}`,
 };
-
-function describeMatch(route: RoutingConfig['routes'][number]): string {
-  return `${route.match.host ?? '*'}${route.match.path}`;
-}
 
 /** A member's live status, when the engine reported one for it. */
 function liveMember(
@@ -162,13 +165,15 @@ export function buildRouteGraph(
         deletable: false,
         ariaLabel: `Member ${m.url} of ${name}: ${state}, health ${health}${inError ? ', in error' : ''}`,
       });
+      const protocol = http2Label(m.url);
       edges.push({
         id: `${id}->${mid}`,
         source: id,
         target: mid,
         deletable: false,
         implicit: false,
-        ariaLabel: `${name} balances to ${m.url}`,
+        ...(protocol ? { label: protocol } : {}),
+        ariaLabel: `${name} balances to ${m.url}${protocol ? ` over ${protocol}` : ''}`,
       });
       memberRow++;
     }
@@ -189,7 +194,7 @@ export function buildRouteGraph(
         problems: count,
       },
       deletable: true,
-      ariaLabel: `Route ${index + 1} ${route.name}: ${describeMatch(route)} to ${route.to}${count > 0 ? `, ${count} problem(s)` : ''}. Enter edits it, Delete removes it.`,
+      ariaLabel: `Route ${index + 1} ${route.name}: ${describeMatch(route)}${route.to === undefined ? ', ' : ' to '}${describeAction(route)}${count > 0 ? `, ${count} problem(s)` : ''}. Enter edits it, Delete removes it.`,
     });
 
     const named = route.match.listeners;
@@ -217,18 +222,42 @@ export function buildRouteGraph(
       });
       return;
     }
-    // A redirect or an answer of Switchyard's own reaches no backend.
-    if (route.to === undefined) return;
+    // A redirect or an answer of Switchyard's own reaches no backend: the line ends at a
+    // small node saying what the client gets.
+    if (route.to === undefined) {
+      const action = route.redirect ? 'redirect' : 'respond';
+      const aid = nodeId.answer(index);
+      const text = describeAction(route);
+      nodes.push({
+        id: aid,
+        type: 'answer',
+        position: { x: COLUMN.target, y: targetRow * ROW },
+        data: { kind: 'answer', action, text },
+        deletable: false,
+        ariaLabel: `Route ${route.name} answers itself: ${text}`,
+      });
+      targetRow++;
+      edges.push({
+        id: `${rid}->${aid}`,
+        source: rid,
+        target: aid,
+        deletable: false,
+        implicit: false,
+        ariaLabel: `Route ${route.name}: ${text}`,
+      });
+      return;
+    }
     const tid = nodeId.target(route.to);
+    const protocol = http2Label(route.to);
     if (!placed.has(tid)) {
       placed.add(tid);
       nodes.push({
         id: tid,
         type: 'target',
         position: { x: COLUMN.target, y: targetRow * ROW },
-        data: { kind: 'target', url: route.to },
+        data: { kind: 'target', url: route.to, ...(protocol ? { protocol } : {}) },
         deletable: false,
-        ariaLabel: `Backend ${route.to}`,
+        ariaLabel: `Backend ${route.to}${protocol ? `, ${protocol}` : ''}`,
       });
       targetRow++;
     }
@@ -238,7 +267,8 @@ export function buildRouteGraph(
       target: tid,
       deletable: false,
       implicit: false,
-      ariaLabel: `Route ${route.name} sends to ${route.to}`,
+      ...(protocol ? { label: protocol } : {}),
+      ariaLabel: `Route ${route.name} sends to ${route.to}${protocol ? ` over ${protocol}` : ''}`,
     });
   });
 
