@@ -26,7 +26,7 @@ import { Forwarder } from './forwarder/forwarder.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
 import { CertificateAuthority } from './tls/authority.js';
-import { tlsRouteNames } from './tls/route-names.js';
+import { tlsNamesOf } from './tls/route-names.js';
 
 export interface EngineOptions {
   /** Where the engine keeps its state (the local CA, later). */
@@ -154,9 +154,15 @@ export class Engine {
       );
     }
     const config = parsed.data;
-    const tlsNames = tlsRouteNames(config);
+    const { names: tlsNames, singleLabel } = tlsNamesOf(config);
     if (config.listeners.some((l) => l.tls)) await this.#checkTlsNames(tlsNames);
     else await this.#trustExistingCa();
+    if (singleLabel.length > 0) {
+      this.events.emit(
+        'warning',
+        `TLS routes name ${singleLabel.join(', ')}, a single-label host the local CA cannot issue for (a CA permitted for it could vouch for a whole top-level domain); use ${singleLabel.map((h) => `${h}.localhost`).join(', ')} for HTTPS.`,
+      );
+    }
     let runtime: Runtime;
     try {
       runtime = {

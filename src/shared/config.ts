@@ -155,6 +155,9 @@ const headerOps = z
   })
   .meta({ description: 'Headers to set (replacing any value) and to remove.' });
 
+const SINGLE_LABEL =
+  'needs a dot: the local CA cannot issue for a single-label name (it could vouch for a whole top-level domain); use NAME.localhost';
+
 export const listenerSchema = z.strictObject({
   name,
   port: z
@@ -171,6 +174,13 @@ export const listenerSchema = z.strictObject({
     description:
       'Accept HTTP/2 as well as HTTP/1.1: ALPN h2 on a TLS listener, HTTP/2 with prior knowledge (h2c) on a plain one.',
   }),
+  hostnames: z
+    .array(hostPattern.refine((h) => h.replace(/^\*\./, '').includes('.'), SINGLE_LABEL))
+    .optional()
+    .meta({
+      description:
+        "A TLS listener's names beyond those its routes' match.host give (Apache ServerName and ServerAlias): the local CA permits and issues certificates for them.",
+    }),
 });
 
 export const accessSchema = z
@@ -399,6 +409,11 @@ function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
     if (prior !== undefined)
       issue(['listeners', i, 'name'], `'${l.name}' is already listeners[${prior}]`);
     else firstIndex.set(`name:${l.name}`, i);
+    if (l.hostnames !== undefined && !l.tls)
+      issue(
+        ['listeners', i, 'hostnames'],
+        'names certificates, which only a TLS listener (tls: true) has',
+      );
     if (l.port === 0) return;
     const key = `bind:${l.address}:${l.port}`;
     const same = firstIndex.get(key);

@@ -12,6 +12,7 @@ import {
 } from '../../shared/config.js';
 import { formatPath, type ConfigProblem } from '../config-file.js';
 import { planListeners, type ListenerDraft } from './addresses.js';
+import { certificateName, tlsHostnames } from './tls-names.js';
 import { applyStickyCookies, balancerOf, type BalancerResult } from './balancers.js';
 import { Collector } from './collect.js';
 import { byLine, Findings } from './findings.js';
@@ -109,6 +110,21 @@ function reportUnused(model: ApacheModel, builder: RouteBuilder, findings: Findi
   }
 }
 
+/**
+ * A route only TLS listeners serve, for a single-label name: it answers the name the
+ * certificate carries (`catchall.localhost`, see tls-names.ts), which tlsHostnames warned of.
+ */
+function localiseTlsHosts(routes: { route: RouteInput }[], listeners: ListenerDraft[]): void {
+  for (const { route } of routes) {
+    const host = route.match?.host;
+    if (!host || !route.match) continue;
+    const serving = listeners.filter(
+      (l) => route.match?.listeners === undefined || route.match.listeners.includes(l.name),
+    );
+    if (serving.length > 0 && serving.every((l) => l.tls)) route.match.host = certificateName(host);
+  }
+}
+
 /** Lists of routes per listener → one list for the file, with match.listeners. */
 function groupRoutes(
   listeners: ListenerDraft[],
@@ -179,11 +195,13 @@ export function importApacheText(text: string, file: string): ApacheImportResult
       'the file has no Listen and no <VirtualHost>, so there is nothing to listen on; add a line such as `Listen 8080`',
     );
   }
+  const tlsNames = listeners.map((l) => tlsHostnames(l, model.main, findings));
   const builder = new RouteBuilder(model, balancers, findings);
   const routes = groupRoutes(
     listeners,
     listeners.map((l) => builder.forListener(l)),
   );
+  localiseTlsHosts(routes, listeners);
   reportUnused(model, builder, findings);
   const access = joinAccess(accessSections, findings);
   if (findings.errors.length > 0) return { ok: false, problems: byLine(findings.errors) };
@@ -212,12 +230,16 @@ export function importApacheText(text: string, file: string): ApacheImportResult
 
   const input: RoutingConfigInput = {
     version: 1,
-    listeners: listeners.map((l) => ({
-      name: l.name,
-      port: l.port,
-      address: l.address,
-      ...(l.tls ? { tls: true } : {}),
-    })),
+    listeners: listeners.map((l, i) => {
+      const hostnames = tlsNames[i] ?? [];
+      return {
+        name: l.name,
+        port: l.port,
+        address: l.address,
+        ...(l.tls ? { tls: true } : {}),
+        ...(hostnames.length > 0 ? { hostnames } : {}),
+      };
+    }),
     ...(access ? { access: { allow: access.allow } } : {}),
     routes: routes.map((r) => r.route),
     ...(balancers.size > 0 ? { balancers: [...balancers.values()].map((b) => b.balancer) } : {}),
