@@ -1,5 +1,5 @@
 /**
- * The real Apache httpd, nginx and Caddy for tests that check or run an exported
+ * The real Apache httpd, nginx, Caddy and HAProxy for tests that check or run an exported
  * configuration: each found on PATH (the distribution's, which .ci/run installs), checked
  * with its own validator, or run as a child process on a free 127.0.0.1 port until stopped.
  * A server that is not installed is marked `skip`, with the reason printed once.
@@ -36,6 +36,9 @@ const APACHE_MODULES = [
 ].find((d) => existsSync(d));
 const NGINX = which('nginx');
 const CADDY = which('caddy');
+// Debian puts haproxy in /usr/sbin, which is not on every user's PATH.
+const HAPROXY =
+  which('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : undefined);
 export const OPENSSL = which('openssl');
 const missing = (name: string, path: string | undefined) => {
   if (path === undefined)
@@ -49,6 +52,7 @@ const noApache =
   (APACHE_MODULES === undefined && !missing('apache2 modules', undefined));
 const noNginx = missing('nginx', NGINX);
 const noCaddy = missing('caddy', CADDY);
+const noHaproxy = missing('haproxy', HAPROXY);
 
 export interface ServerHandle {
   /** Check the configuration with the server's own validator. */
@@ -182,11 +186,30 @@ const caddy: ServerHandle = {
   },
 };
 
+async function haproxyFile(text: string): Promise<string> {
+  const dir = await workDir('haproxy');
+  await writeFile(join(dir, 'haproxy.cfg'), text);
+  return join(dir, 'haproxy.cfg');
+}
+
+const haproxy: ServerHandle = {
+  async check(text) {
+    // HAProxy's warnings often mean a rule will not run where it is written: fail on them.
+    const { stderr } = await run(HAPROXY as string, ['-c', '-f', await haproxyFile(text)]);
+    if (stderr.includes('[WARNING]')) throw new Error(stderr);
+  },
+  async start(text, port) {
+    // -db: in the foreground, not as a daemon, so the child process is the server.
+    return startChild(HAPROXY as string, ['-f', await haproxyFile(text), '-db'], port);
+  },
+};
+
 /** Export targets that are servers this machine can run (Kubernetes is not one). */
-export type PeerServer = Exclude<ExportTarget, 'kubernetes' | 'haproxy'>;
+export type PeerServer = Exclude<ExportTarget, 'kubernetes'>;
 
 export const servers: Record<PeerServer, { handle: ServerHandle; skip: boolean }> = {
   apache: { handle: apache, skip: noApache },
   nginx: { handle: nginx, skip: noNginx },
   caddy: { handle: caddy, skip: noCaddy },
+  haproxy: { handle: haproxy, skip: noHaproxy },
 };
