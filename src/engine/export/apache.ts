@@ -29,6 +29,8 @@ import {
   type SitePlan,
   type Unit,
 } from './plan.js';
+import { formModules, isFormRoute, pagePaths, writeFormRoute } from './apache-forms.js';
+import { describeRoute } from './plan-forms.js';
 import { apacheQuote as quote, ConfigWriter } from './writer.js';
 
 function modulesNeeded(plan: ExportPlan): [string, string][] {
@@ -59,7 +61,7 @@ function modulesNeeded(plan: ExportPlan): [string, string][] {
     mods.push(['socache_shmcb_module', 'mod_socache_shmcb.so']);
     mods.push(['ssl_module', 'mod_ssl.so']);
   }
-  return mods;
+  return [...mods, ...formModules(plan)];
 }
 
 function addressOf(l: ListenerPlan): string {
@@ -208,31 +210,42 @@ function servedPaths(r: RoutePlan, site: SitePlan): string {
   return `^${not}(?:${own})`;
 }
 
-function headerLines(r: RoutePlan): string[] {
+/**
+ * `guard` (` env=!SY_ROUTE`) keeps a ProxyPass route's headers off requests that a
+ * mod_rewrite route (apache-forms.ts) took in the same paths.
+ */
+function headerLines(r: RoutePlan, guard = ''): string[] {
   // mod_headers reads % as a format specifier; %% is a literal percent sign.
   const value = (v: string) => quote(v.replace(/%/g, '%%'));
   const { request, response } = r.route.headers;
   return [
-    ...request.remove.map((n) => `RequestHeader unset ${n}`),
-    ...Object.entries(request.set).map(([n, v]) => `RequestHeader set ${n} ${value(v)}`),
-    ...response.remove.map((n) => `Header unset ${n}`),
-    ...Object.entries(response.set).map(([n, v]) => `Header set ${n} ${value(v)}`),
+    ...request.remove.map((n) => `RequestHeader unset ${n}${guard}`),
+    ...Object.entries(request.set).map(([n, v]) => `RequestHeader set ${n} ${value(v)}${guard}`),
+    ...response.remove.map((n) => `Header unset ${n}${guard}`),
+    ...Object.entries(response.set).map(([n, v]) => `Header set ${n} ${value(v)}${guard}`),
   ];
 }
 
 function writeRoute(w: ConfigWriter, r: RoutePlan, site: SitePlan, nocanon: boolean): void {
   const { route } = r;
   w.line();
-  w.comment(`route ${route.name} (routes[${r.index}]): ${route.match.path} → ${route.to}`);
+  w.comment(`route ${route.name} (routes[${r.index}]): ${describeRoute(r)}`);
   if (r.units.length === 0) {
-    w.comment(`never reached: route ${r.hiddenBy?.name ?? '?'} comes first and covers it`);
+    w.comment(
+      `never reached: ${r.unreachable ?? `route ${r.hiddenBy?.name ?? '?'} comes first and covers it`}`,
+    );
+    return;
+  }
+  if (isFormRoute(r)) {
+    writeFormRoute(w, r, site, (x) => headerLines(x));
     return;
   }
   if (!route.websocket) {
     w.comment('websocket: false — without upgrade=websocket Apache does not tunnel upgrades');
   }
   for (const l of [...proxyPassLines(r, nocanon), ...reverseLines(r)]) w.line(l);
-  const scoped = [...cookieLines(r, site), ...headerLines(r)];
+  const forms = site.routes.some((x) => x.units.length > 0 && isFormRoute(x));
+  const scoped = [...cookieLines(r, site), ...headerLines(r, forms ? ' env=!SY_ROUTE' : '')];
   if (!route.preserveHost && scoped.length === 0) return;
   w.open(`<LocationMatch ${quote(servedPaths(r, site))}>`);
   if (route.preserveHost) w.line('ProxyPreserveHost On');
@@ -300,11 +313,20 @@ function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, n: number):
     w.line('SSLProxyEngine on');
   }
   const nocanon = writeEncodedSlashes(w, site) === 'passthrough';
+  if (site.routes.some((r) => r.units.length > 0 && isFormRoute(r))) {
+    w.line();
+    w.comment(
+      'Patterns, conditions, redirects and answers are mod_rewrite rules (they run before ProxyPass).',
+    );
+    w.line('RewriteEngine On');
+  }
   for (const r of site.routes) writeRoute(w, r, site, nocanon);
   if (!hasCatchAll(site)) {
     w.line();
     w.comment('Paths no route serves: 404, as Switchyard answers them.');
-    w.line('Redirect 404 "/"');
+    const pages = pagePaths(site);
+    if (pages.length === 0) w.line('Redirect 404 "/"');
+    else w.line(`RedirectMatch 404 ${quote(`^(?!${pages.map((p) => `(?:${p})`).join('|')})`)}`);
   }
   w.close('</VirtualHost>');
 }

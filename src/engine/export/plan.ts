@@ -15,11 +15,13 @@ import { join } from 'node:path';
 import type {
   BalancerConfig,
   ListenerConfig,
+  RespondConfig,
   RouteConfig,
   RoutingConfig,
 } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';
-import { sampleOf } from '../../shared/route-forms.js';
+import { hasPlaceholder, sampleOf } from '../../shared/route-forms.js';
+import { settleConditions, templateOf, type PlanCondition } from './plan-forms.js';
 import { joinPath, mapToBackend, prefixBase } from '../paths.js';
 
 export const EXPORT_TARGETS = ['apache', 'nginx', 'caddy', 'haproxy', 'kubernetes'] as const;
@@ -68,7 +70,33 @@ export interface RoutePlan {
   targetPath: string;
   timeoutMs: number;
   hasHeaders: boolean;
+  /** What the route does: proxy (to), redirect, or respond (Switchyard answers itself). */
+  form: RouteForm;
+  /** match.pathRegex (RE2 syntax) and match.ignoreCase. */
+  pattern?: { source: string; ignoreCase: boolean };
+  /**
+   * match.when for this listener: scheme tests are settled here (a listener is http or
+   * https), so only host, path and header tests remain.
+   */
+  conditions: PlanCondition[];
+  /** A pattern or conditions remain: the route may decline a path its units cover. */
+  conditional: boolean;
+  /**
+   * Proxy routes with a pattern: the path and query of `to` as written, placeholders
+   * included (`/version-$1/$2?v=1`); the backend path is this, filled in (no prefix mapping).
+   */
+  template?: string;
+  /** `query: keep` (the default): the client's query is passed on after the target's own. */
+  keepQuery: boolean;
+  /** appendRest: the rest of the path after match.path is appended (Apache Redirect). */
+  redirect?: { to: string; status: number; appendRest: boolean };
+  respond?: RespondConfig;
+  /** Why the route can never apply on this listener (units is then empty). */
+  unreachable?: string;
 }
+
+export type RouteForm = 'proxy' | 'redirect' | 'respond';
+export type { PlanCondition, PlanTest } from './plan-forms.js';
 
 export interface SitePlan {
   /** Exact or `*.domain`; undefined for the default site (any other Host). */
@@ -87,6 +115,8 @@ export interface ListenerPlan {
 export interface ExportPlan {
   listeners: ListenerPlan[];
   balancers: BalancerConfig[];
+  /** Every balancer of the routing file, for the balancers page (respond.page). */
+  allBalancers: BalancerConfig[];
   access: string[];
   options: ExportOptions;
 }
@@ -159,9 +189,10 @@ function certificateFor(host: string | undefined, dataDir: string): SitePlan['ce
   };
 }
 
-function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
+function routePlans(config: RoutingConfig, routes: RouteConfig[], secure: boolean): RoutePlan[] {
   const earlier: { unit: Unit; route: RouteConfig }[] = [];
   return routes.map((route) => {
+    const settled = settleConditions(route.match.when ?? [], secure);
     const to = route.to === undefined ? undefined : new URL(sampleOf(route.to));
     let backends: Backend[];
     let targetPath: string;
@@ -181,15 +212,19 @@ function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
       targetPath = to.pathname;
     }
     const all = unitsOf(route.match.path, targetPath);
-    const units = all.filter((u) => !earlier.some((e) => coversUnit(e.unit, u)));
+    const units = settled.never
+      ? []
+      : all.filter((u) => !earlier.some((e) => coversUnit(e.unit, u)));
     const hiddenBy =
-      units.length === 0
+      units.length === 0 && !settled.never
         ? earlier.find((e) => coversUnit(e.unit, all[0] as Unit))?.route
         : undefined;
     // A route with a pattern or conditions may decline a path its prefix covers.
-    const conditional = route.match.pathRegex !== undefined || (route.match.when ?? []).length > 0;
-    if (!conditional) earlier.push(...all.map((unit) => ({ unit, route })));
+    const conditional = route.match.pathRegex !== undefined || settled.conditions.length > 0;
+    if (!conditional && !settled.never) earlier.push(...all.map((unit) => ({ unit, route })));
     const ops = route.headers;
+    const form: RouteForm = route.redirect ? 'redirect' : route.respond ? 'respond' : 'proxy';
+    const { pathRegex } = route.match;
     return {
       route,
       index: config.routes.indexOf(route),
@@ -205,6 +240,27 @@ function routePlans(config: RoutingConfig, routes: RouteConfig[]): RoutePlan[] {
           Object.keys(ops.response.set).length +
           ops.response.remove.length >
         0,
+      form,
+      ...(pathRegex === undefined
+        ? {}
+        : { pattern: { source: pathRegex, ignoreCase: route.match.ignoreCase ?? false } }),
+      conditions: settled.conditions,
+      conditional,
+      ...(route.to !== undefined && pathRegex !== undefined
+        ? { template: templateOf(route.to) }
+        : {}),
+      keepQuery: route.query !== 'drop',
+      ...(route.redirect
+        ? {
+            redirect: {
+              to: route.redirect.to,
+              status: route.redirect.status,
+              appendRest: pathRegex === undefined && !hasPlaceholder(route.redirect.to),
+            },
+          }
+        : {}),
+      ...(route.respond ? { respond: route.respond } : {}),
+      ...(settled.never ? { unreachable: settled.never } : {}),
     };
   });
 }
@@ -230,6 +286,7 @@ export function planExport(config: RoutingConfig, options: ExportOptions): Expor
         routes: routePlans(
           config,
           routes.filter((r) => hostApplies(r.match.host?.toLowerCase(), host)),
+          listener.tls,
         ),
       };
       if (host !== undefined) site.host = host;
@@ -247,14 +304,17 @@ export function planExport(config: RoutingConfig, options: ExportOptions): Expor
   return {
     listeners,
     balancers: config.balancers.filter((b) => used.has(b.name)),
+    allBalancers: config.balancers,
     access: config.access.allow,
     options,
   };
 }
 
-/** Does any reachable unit of the site catch every path (a `/` route)? */
+/** Does any reachable unit of the site catch every path (a `/` route that cannot decline)? */
 export function hasCatchAll(site: SitePlan): boolean {
-  return site.routes.some((r) => r.units.some((u) => u.kind === 'subtree' && u.path === '/'));
+  return site.routes.some(
+    (r) => !r.conditional && r.units.some((u) => u.kind === 'subtree' && u.path === '/'),
+  );
 }
 
 /** Everyone may use the proxy. */
