@@ -1,7 +1,8 @@
 /**
- * One exchange, from the client's request to the backend's answer: refuse what is
- * malformed or not allowed, find the route, pick the backend (the route's URL, or a
- * balancer member — again after a failure when that is safe), build the upstream request
+ * One exchange, from the client's request to the backend's answer: act on the decision
+ * (decision.ts: refused, answered locally, or a route to proxy), pick the backend (the
+ * route's URL, or a balancer member — again after a failure when that is safe), build the
+ * upstream request
  * (ProxyPass mapping and header rules), hand it to the forwarder and turn failures into
  * error pages that name the route and the backend. The runtime is the one in force when
  * the request arrived, so a reload never changes an exchange halfway.
@@ -13,10 +14,18 @@ import type {
   ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import type { AccessList } from './access.js';
-import type { Balancer, Member } from './balancing/balancer.js';
+import type { Balancer, Member, RequestFacts } from './balancing/balancer.js';
 import { BodyReplay } from './body-replay.js';
+import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
+import { FrameParser } from './capture/ws-frames.js';
 import { watchRequestBody, type ClientTimeouts } from './client-timeouts.js';
+import {
+  decide,
+  type Accepted,
+  type Identity,
+  type ListenerSlot,
+  type Runtime,
+} from './decision.js';
 import { sendError, sendErrorOnSocket, type ProxyError } from './error-page.js';
 import type {
   ForwardFailure,
@@ -25,80 +34,17 @@ import type {
   UpstreamRequest,
   WebHandle,
 } from './forwarder/forwarder.js';
-import {
-  applyHeaderOps,
-  endToEndHeaders,
-  isLoop,
-  upstreamHeaders,
-  type ForwardingFacts,
-} from './headers.js';
-import {
-  decodeSlashes,
-  hasEncodedSlash,
-  joinPath,
-  mapToBackend,
-  prefixBase,
-  splitRequestTarget,
-} from './paths.js';
-import { checkRequest } from './request-checks.js';
+import { grpcStatusFields, isGrpc } from './grpc-errors.js';
+import { applyHeaderOps, endToEndHeaders, upstreamHeaders } from './headers.js';
+import { sendLocal, sendLocalOnSocket } from './local-answers.js';
+import { joinPath, mapToBackend, prefixBase } from './paths.js';
 import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
-import {
-  hostnameOf,
-  type BalancerTarget,
-  type CompiledRoute,
-  type Router,
-  type UrlTarget,
-} from './router.js';
-import { localAnswer, sendLocal, sendLocalOnSocket, type LocalAnswer } from './local-answers.js';
-import { combineQuery, fillTemplate, type RouteRequest } from './route-forms.js';
+import type { UrlTarget } from './router.js';
 import { failureToError } from './upstream-errors.js';
-import { grpcStatusFields, isGrpc } from './grpc-errors.js';
 import { formatDuration } from '../shared/duration.js';
-import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
-import { FrameParser } from './capture/ws-frames.js';
-import type { RequestFacts } from './balancing/balancer.js';
 
-/** What the handler needs of a configuration; built once per apply. */
-export interface Runtime {
-  router: Router;
-  access: AccessList;
-  balancers: ReadonlyMap<string, Balancer>;
-  clientTimeouts: ClientTimeouts;
-}
-
-/** The listener a request arrived on; `closing` once a reload removed it. */
-export interface ListenerSlot {
-  name: string;
-  secure: boolean;
-  closing: boolean;
-}
-
-export interface Identity {
-  /** Via pseudonym of this instance, such as `switchyard-3f9a1c`. */
-  via: string;
-  /** X-Forwarded-Server value. */
-  serverName: string;
-}
-
-/** A request that passed every check and matched a proxy route. */
-interface Accepted {
-  route: CompiledRoute;
-  /** The backend, its path filled in for a pattern route. */
-  target: UrlTarget | BalancerTarget;
-  /** Public path (after dot-segment removal). */
-  path: string;
-  /** Query for the backend: the client's, the target's own, or both. */
-  query: string;
-  incoming: IncomingHttpHeaders;
-  httpVersion: string;
-  facts: ForwardingFacts;
-  /** Lowercased hostname the request was routed by. */
-  host: string;
-}
-
-type Decision =
-  Accepted | { error: ProxyError; close?: boolean } | { local: LocalAnswer; route: CompiledRoute };
+export type { Identity, ListenerSlot, Runtime } from './decision.js';
 
 /**
  * Connections on which a request was refused as malformed or ambiguous. Requests pipelined
@@ -106,12 +52,6 @@ type Decision =
  * doubt), so they are dropped rather than forwarded while the 400 closes the connection.
  */
 const refusedConnections = new WeakSet<Socket>();
-
-/** `127.0.0.1:8080`: where a client reached us, for requests that name no Host. */
-function localAuthority(socket: Socket): string {
-  const address = socket.localAddress ?? '';
-  return `${address.includes(':') ? `[${address}]` : address}:${socket.localPort ?? ''}`;
-}
 
 /** A member's URL with the balancer URL's path under it (`balancer://c/x` → member + /x). */
 function memberBackend(member: Member, balancerPath: string): UrlTarget {
@@ -201,132 +141,6 @@ export class ExchangeHandler {
     this.#recorder = recorder;
   }
 
-  /** Everything both plain requests and WebSocket handshakes go through. */
-  #decide(
-    runtime: Runtime,
-    listener: ListenerSlot,
-    req: IncomingMessage,
-    upgrade: boolean,
-  ): Decision {
-    const refusal = checkRequest(req);
-    if (refusal) return { error: refusal, close: true };
-    const target = splitRequestTarget(req.url ?? '');
-    if (!target) {
-      return {
-        close: true,
-        error: {
-          status: 400,
-          title: 'Bad Request',
-          detail: `'${(req.url ?? '').slice(0, 100)}' is not a path. Switchyard is a reverse proxy and does not forward requests for other sites.`,
-        },
-      };
-    }
-    const peer = req.socket;
-    if (!runtime.access.allowsSocket(peer)) {
-      return {
-        error: {
-          status: 403,
-          title: 'Forbidden',
-          detail: `Client ${peer.remoteAddress ?? 'unknown'} is not in the access list (access.allow).`,
-        },
-      };
-    }
-    if (isLoop(req.headers, this.#identity.via)) {
-      return {
-        error: {
-          status: 508,
-          title: 'Loop Detected',
-          detail: `This request already passed through this Switchyard (Via: ${req.headers.via ?? ''}). A route points back at one of Switchyard's own listeners.`,
-        },
-      };
-    }
-    const host = hostnameOf(req.headers.host);
-    const publicHost = req.headers.host || localAuthority(peer);
-    const facts: RouteRequest = {
-      listener: listener.name,
-      hostname: host,
-      authority: publicHost,
-      path: target.path,
-      query: target.query,
-      secure: listener.secure,
-      headers: req.headers,
-    };
-    let found = runtime.router.match(facts);
-    if (hasEncodedSlash(target.path) && found?.route.encodedSlashes !== 'passthrough') {
-      // The route decides, as AllowEncodedSlashes does per vhost: the one the raw path
-      // matches, or — when none does, as for `/app%2Fx` — the one the decoded path matches.
-      const decoded = decodeSlashes(target.path);
-      const byDecoded = runtime.router.match({ ...facts, path: decoded });
-      const deciding = (found ?? byDecoded)?.route;
-      if (deciding?.encodedSlashes !== 'decode') {
-        const name = deciding ? `route '${deciding.name}'` : 'no route';
-        return {
-          error: {
-            status: 404,
-            title: 'Encoded slash refused',
-            ...(deciding ? { route: deciding.name } : {}),
-            detail: `The path '${target.path.slice(0, 200)}' contains an encoded slash (%2F or %5C), which a backend may decode into a path outside its route; ${name} allows them. Set encodedSlashes: decode or passthrough on the route to allow them (Apache AllowEncodedSlashes On / NoDecode).`,
-          },
-        };
-      }
-      target.path = decoded;
-      facts.path = decoded;
-      found = byDecoded;
-    }
-    if (!found) {
-      return {
-        error: {
-          status: 404,
-          title: 'No route',
-          detail: `No route matches host '${host}' and path '${target.path}' on listener '${listener.name}'. Add a route for it to the routing file.`,
-        },
-      };
-    }
-    const { route, captures } = found;
-    const { action } = route;
-    if (action.kind !== 'proxy')
-      return { route, local: localAnswer(route, action, captures, facts, runtime.balancers) };
-    let backend = action.target;
-    let query = route.keepQuery ? target.query : '';
-    if (action.template !== undefined) {
-      const filled = combineQuery(
-        fillTemplate(action.template, captures, facts),
-        target.query,
-        route.keepQuery,
-      );
-      const q = filled.indexOf('?');
-      backend = { ...backend, path: q === -1 ? filled : filled.slice(0, q) };
-      query = q === -1 ? '' : filled.slice(q);
-    }
-    if (upgrade && !route.websocket) {
-      return {
-        error: {
-          status: 501,
-          title: 'WebSocket not enabled',
-          route: route.name,
-          backend: backend.origin + backend.path,
-          detail: `Route '${route.name}' has websocket: false, so upgrades are not tunnelled.`,
-        },
-      };
-    }
-    return {
-      route,
-      target: backend,
-      path: target.path,
-      query,
-      incoming: req.headers,
-      httpVersion: req.httpVersion,
-      host,
-      facts: {
-        clientAddress: peer.remoteAddress ?? '',
-        secure: listener.secure,
-        via: this.#identity.via,
-        serverName: this.#identity.serverName,
-        publicHost,
-      },
-    };
-  }
-
   #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean, sendTimeoutMs = 0): UpstreamRequest {
     return {
       target: backend,
@@ -382,7 +196,7 @@ export class ExchangeHandler {
       );
       if (withBody) req.on('data', (chunk: Buffer) => rec.requestData(chunk));
     }
-    const decision = this.#decide(runtime, listener, req, false);
+    const decision = decide(runtime, listener, req, false, this.#identity);
     if ('error' in decision) {
       if (decision.close) {
         res.shouldKeepAlive = false;
@@ -627,7 +441,7 @@ export class ExchangeHandler {
       });
       return;
     }
-    const decision = this.#decide(runtime, listener, req, true);
+    const decision = decide(runtime, listener, req, true, this.#identity);
     if ('error' in decision) {
       refuse(decision.error);
       return;

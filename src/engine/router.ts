@@ -14,6 +14,7 @@ import type {
 } from '../shared/config.js';
 import { parseDuration } from '../shared/duration.js';
 import { hasPlaceholder } from '../shared/route-forms.js';
+import { AccessList } from './access.js';
 import { matchesPrefix } from './paths.js';
 import {
   compileConditions,
@@ -85,6 +86,8 @@ export interface CompiledRoute {
   action: RouteAction;
   /** Pass the client's query string on (`query: keep`). */
   keepQuery: boolean;
+  /** Clients allowed on this route, in place of the file's access list. */
+  access?: AccessList;
   preserveHost: boolean;
   reverse: boolean;
   websocket: boolean;
@@ -177,6 +180,7 @@ function compileRoute(route: RouteConfig, index: number): CompiledRoute {
     ...(route.match.listeners ? { listeners: new Set(route.match.listeners) } : {}),
     action: compileAction(route),
     keepQuery: route.query !== 'drop',
+    ...(route.access ? { access: new AccessList(route.access.allow) } : {}),
     preserveHost: route.preserveHost,
     reverse: route.reverse,
     websocket: route.websocket,

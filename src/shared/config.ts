@@ -220,6 +220,13 @@ const routeFields = z.strictObject({
     description:
       "The client's query string: 'keep' (the default) passes it on (after the target's own query, if to or redirect.to has one: RewriteRule [QSA]); 'drop' sends only the target's (a RewriteRule substitution with ? and no QSA).",
   }),
+  access: z
+    .strictObject({ allow: z.array(cidr) })
+    .optional()
+    .meta({
+      description:
+        "Clients allowed on this route, in place of the file's access list (Apache <Proxy URL-prefix> sections, which apply per backend URL).",
+    }),
   preserveHost: z.boolean().default(false).meta({ description: 'ProxyPreserveHost.' }),
   reverse: z
     .boolean()

@@ -150,3 +150,50 @@ describe('route forms: patterns, conditions, redirects, fixed answers', () => {
     expect(r.body).toContain('No balancers are configured');
   });
 });
+
+describe('route access lists (Apache <Proxy URL-prefix>)', () => {
+  let open: Backend;
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    open = await startBackend('open');
+    proxy = await startProxy({
+      listeners: [{ name: 'web', port: 0 }],
+      // The file lets nobody in; one route lets this machine in, another only a LAN.
+      access: { allow: [] },
+      routes: [
+        {
+          name: 'lan-only',
+          match: { path: '/lan' },
+          to: open.url,
+          access: { allow: ['10.0.0.0/8'] },
+        },
+        {
+          name: 'local',
+          match: { path: '/local' },
+          to: open.url,
+          access: { allow: ['127.0.0.0/8', '::1'] },
+        },
+        { name: 'rest', match: { path: '/' }, to: open.url },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await open.close();
+  });
+
+  it('lets a route’s own list replace the file’s, both ways', async () => {
+    const local = await send(proxy.port('web'), '/local/x');
+    expect(echoOf(local)).toMatchObject({ backend: 'open', url: '/x' });
+    const lan = await send(proxy.port('web'), '/lan/x', {
+      headers: { accept: 'application/json' },
+    });
+    expect(lan.status).toBe(403);
+    expect(lan.body).toContain("access list of route 'lan-only'");
+    const rest = await send(proxy.port('web'), '/other');
+    expect(rest.status).toBe(403);
+    expect(rest.body).toContain('access list of the file');
+    expect(open.seen.map((s) => s.url)).toEqual(['/x']);
+  });
+});
