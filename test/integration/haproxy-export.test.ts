@@ -13,13 +13,16 @@ import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportConfig } from '../../src/engine/export/export.js';
-import { planExport } from '../../src/engine/export/plan.js';
+import { exportHaproxy } from '../../src/engine/export/haproxy.js';
+import { planExport, type ExportOptions } from '../../src/engine/export/plan.js';
 import type { RoutingConfig, RoutingConfigInput } from '../../src/shared/config.js';
 import { deadPort, startBackend, type Backend } from '../support/backend.js';
 import { send } from '../support/http.js';
 import { OPENSSL, run, servers } from '../support/peer-servers.js';
 import { parseConfig, startProxy, type RunningProxy } from '../support/proxy.js';
+
+const exportConfig = (_: 'haproxy', config: RoutingConfig, options: ExportOptions) =>
+  exportHaproxy(planExport(config, options));
 
 const { handle, skip } = servers.haproxy;
 
