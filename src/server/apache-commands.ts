@@ -2,7 +2,7 @@
  * The Apache-facing commands of `switchyard`:
  *
  *   switchyard import apache FILE                  the routing file for an Apache config
- *   switchyard export apache|nginx|caddy [--config FILE] [--data-dir DIR]
+ *   switchyard export apache|nginx|caddy|haproxy|kubernetes [--config FILE] [--data-dir DIR]
  *
  * and the `--apache FILE` loader used by `switchyard` itself. Output goes to stdout so it
  * can be redirected into a file; warnings and errors go to stderr.
@@ -17,7 +17,7 @@ import { defaultDataDir } from './data-dir.js';
 
 const IMPORT_USAGE = 'usage: switchyard import apache FILE > switchyard.yaml';
 const EXPORT_USAGE =
-  'usage: switchyard export apache|nginx|caddy [--config FILE] [--data-dir DIR] > FILE';
+  'usage: switchyard export apache|nginx|caddy|haproxy|kubernetes [--config FILE] [--data-dir DIR] > FILE';
 
 /** For `switchyard --apache FILE`: the routing config, with the import's warnings on stderr. */
 export async function loadApacheForServe(file: string, io: CliIo): Promise<ConfigLoadResult> {

@@ -38,8 +38,8 @@ const USAGE = `Usage:
   switchyard ca COMMAND                         local TLS CA: status, trust, export... (ca --help)
   switchyard --apache FILE [--data-dir DIR]     run the proxy from an Apache configuration
   switchyard import apache FILE                 print the routing file for an Apache configuration
-  switchyard export apache|nginx|caddy [--config FILE]
-                                                print an equivalent Apache, nginx or Caddy config
+  switchyard export apache|nginx|caddy|haproxy|kubernetes [--config FILE]
+                                                print an equivalent configuration for that server
 
 Options:
   -c, --config FILE    routing file (default: ./switchyard.yaml); edits apply live

@@ -1,6 +1,6 @@
 /**
- * `switchyard export apache|nginx|caddy`: a routing file → an equivalent configuration
- * for that server, for when a setup outgrows one laptop. Each exporter documents in the
+ * `switchyard export apache|nginx|caddy|haproxy|kubernetes`: a routing file → an
+ * equivalent configuration for that server, for when a setup outgrows one laptop. Each exporter documents in the
  * output itself where the server has no exact equivalent.
  */
 import type { RoutingConfig } from '../../shared/config.js';
