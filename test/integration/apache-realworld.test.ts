@@ -69,6 +69,52 @@ const cases: Case[] = [
     requests: [{ path: '/page' }],
     expect: [expect.objectContaining({ seen: ['a /page x-note=left open here'] })],
   },
+  {
+    name: '<Proxy *> denies everyone, a narrower <Proxy URL/*> lets its backend through (2.2 forms)',
+    modules: ['access_compat'],
+    conf: (P, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        '  <Proxy *>',
+        '    Order deny,allow',
+        '    Deny from all',
+        '  </Proxy>',
+        `  <Proxy ${b.A}/*>`,
+        '    Allow from all',
+        '  </Proxy>',
+        `  ProxyPass /open ${b.A}/open`,
+        `  ProxyPass /closed ${b.B}/closed`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [{ path: '/open/page' }, { path: '/closed/page' }],
+    expect: [
+      expect.objectContaining({ status: 200, seen: ['a /open/page'] }),
+      expect.objectContaining({ status: 403, seen: [] }),
+    ],
+  },
+  {
+    name: '<Proxy *> grants this machine, a narrower <Proxy URL*> denies its backend (2.4 Require)',
+    conf: (P, b) =>
+      [
+        `Listen 127.0.0.1:${P}`,
+        `<VirtualHost *:${P}>`,
+        '  <Proxy *>',
+        '    Require local',
+        '  </Proxy>',
+        `  <Proxy ${b.B}/admin*>`,
+        '    Require all denied',
+        '  </Proxy>',
+        `  ProxyPass /admin ${b.B}/admin`,
+        `  ProxyPass / ${b.A}/`,
+        '</VirtualHost>',
+      ].join('\n'),
+    requests: [{ path: '/admin/users' }, { path: '/home' }],
+    expect: [
+      expect.objectContaining({ status: 403, seen: [] }),
+      expect.objectContaining({ status: 200, seen: ['a /home'] }),
+    ],
+  },
 ];
 
 describe.skipIf(noApache)(

@@ -5,7 +5,8 @@
  * Anything that is not about client addresses (users, hosts, expressions) is reported.
  */
 import type { Findings } from './findings.js';
-import type { AccessDraft, Source } from './model.js';
+import type { AccessDraft, ProxyAccess, Source } from './model.js';
+import type { RouteInput } from './routes.js';
 import type { Directive } from './parse.js';
 import { toCidr } from './values.js';
 
@@ -131,5 +132,65 @@ export class AccessReader {
     // Deny from all + Allow from addresses (Order deny,allow): just those addresses.
     const addresses = this.#allowFrom.filter((w) => w.toLowerCase() !== 'all');
     this.#grant(this.#cidrs(section, addresses));
+  }
+}
+
+/**
+ * `<Proxy http://backend:8080/*>` → `http://backend:8080/`: the prefix of the backend URLs a
+ * section applies to, with ws/wss read as http/https (routes carry the latter), or
+ * undefined when the argument is not such a URL. Apache compares the URL a request is
+ * proxied to with the section's, `*` matching the rest.
+ */
+export function proxyUrlPrefix(arg: string): string | undefined {
+  const m = /^(https?|wss?|h2c?):\/\/([^/*]+)(\/[^*]*)?\*?$/i.exec(arg);
+  if (!m) return undefined;
+  const scheme = (m[1] as string).toLowerCase().replace(/^ws/, 'http');
+  return `${scheme}://${(m[2] as string).toLowerCase()}${m[3] ?? ''}`;
+}
+
+/** `http://b:1` → `http://b:1/`, lowercased: the URL every request of a target starts with. */
+function backendUrlOf(url: string): string {
+  const lower = url.toLowerCase();
+  return /^[a-z0-9+.-]+:\/\/[^/]+$/.test(lower) ? `${lower}/` : lower;
+}
+
+/**
+ * Each route whose backend URL falls under a `<Proxy URL-prefix>` section takes that
+ * section's access list (the last such section in the file, as httpd merges them in order).
+ * A section that covers only part of a route's URLs cannot be split off; it is reported.
+ */
+export function applyProxyAccess(
+  sections: readonly ProxyAccess[],
+  routes: readonly { route: RouteInput; draft: { sources: Source[] } }[],
+  memberUrls: (balancer: string) => string[],
+  findings: Findings,
+): void {
+  const used = new Set<ProxyAccess>();
+  for (const { route, draft } of routes) {
+    if (route.to === undefined) continue;
+    const balancer = /^balancer:\/\/([^/]+)/i.exec(route.to)?.[1];
+    const urls = (balancer === undefined ? [route.to] : memberUrls(balancer)).map(backendUrlOf);
+    let applied: ProxyAccess | undefined;
+    for (const section of sections) {
+      if (urls.length > 0 && urls.every((u) => u.startsWith(section.prefix))) applied = section;
+      else if (urls.some((u) => u.startsWith(section.prefix) || section.prefix.startsWith(u))) {
+        used.add(section);
+        findings.warn(
+          section.source.line,
+          `<Proxy ${section.prefix}*> covers only part of route ${route.name}'s backend URLs; access lists apply per route, so it is not applied there`,
+        );
+      }
+    }
+    if (!applied) continue;
+    used.add(applied);
+    route.access = { allow: applied.access.allow };
+    draft.sources.push(applied.source, ...applied.access.sources);
+  }
+  for (const section of sections) {
+    if (!used.has(section))
+      findings.warn(
+        section.source.line,
+        `<Proxy ${section.prefix}*>: no route sends to a URL under it; its access rules apply to nothing`,
+      );
   }
 }

@@ -5,7 +5,7 @@
  * dropped a line would run something other than what the user wrote.
  */
 import type { EncodedSlashes } from '../../shared/config.js';
-import { AccessReader } from './access.js';
+import { AccessReader, proxyUrlPrefix } from './access.js';
 import type { Findings } from './findings.js';
 import { readHeaderDirective, readStickyCookieRecipe } from './headers.js';
 import {
@@ -19,10 +19,13 @@ import {
 } from './model.js';
 import { Modules } from './modules.js';
 import { flatten, type Directive } from './parse.js';
+import { perDirectoryForms, readablePattern } from './collect-forms.js';
+import { readRedirect } from './redirects.js';
+import { readRewrite } from './rewrite.js';
 import { IGNORED, SILENT } from './unsupported.js';
 import { hostOfServerName, keyValues, onOff, seconds, vhostAddress } from './values.js';
 
-type Place = 'server' | 'vhost' | 'location' | 'proxy-all' | 'proxy-balancer';
+type Place = 'server' | 'vhost' | 'location' | 'proxy-all' | 'proxy-url' | 'proxy-balancer';
 
 interface Ctx {
   place: Place;
@@ -46,6 +49,7 @@ const PLACE_NAME: Record<Place, string> = {
   vhost: '<VirtualHost>',
   location: '<Location>',
   'proxy-all': '<Proxy *>',
+  'proxy-url': '<Proxy URL>',
   'proxy-balancer': '<Proxy balancer://…>',
 };
 
@@ -81,6 +85,7 @@ export class Collector {
       listens: [],
       balancers: new Map(),
       stickyCookies: [],
+      proxyAccess: [],
     };
   }
 
@@ -141,17 +146,21 @@ export class Collector {
         if (ctx.place !== 'server') return this.#misplaced(d, ctx);
         return this.#virtualHost(d);
       case 'location':
+      case 'locationmatch':
         if (ctx.place !== 'server' && ctx.place !== 'vhost') return this.#misplaced(d, ctx);
         return this.#location(d, ctx);
       case 'proxy':
         if (ctx.place !== 'server' && ctx.place !== 'vhost') return this.#misplaced(d, ctx);
         return this.#proxy(d, ctx);
       case 'requireany':
-        if (ctx.place === 'proxy-all' || ctx.place === 'location') return this.#walk(children, ctx);
+        if (ctx.place === 'proxy-all' || ctx.place === 'proxy-url' || ctx.place === 'location')
+          return this.#walk(children, ctx);
         return this.#skipSection(d, 'not supported here; ignored');
       default: {
+        if (d.key === 'directory' || d.key === 'directorymatch')
+          perDirectoryForms(d, this.#findings);
         const what =
-          d.key === 'locationmatch' || d.key === 'proxymatch'
+          d.key === 'proxymatch'
             ? 'regular-expression sections are not supported (routes match path prefixes); ignored'
             : d.key === 'directory' || d.key === 'files' || d.key.endsWith('match')
               ? 'Switchyard serves no files of its own; ignored'
@@ -180,16 +189,18 @@ export class Collector {
   }
 
   #location(d: Directive, ctx: Ctx): void {
-    const path = d.args[0];
-    if (path === undefined || d.args.length > 1 || !path.startsWith('/')) {
-      this.#skipSection(
-        d,
-        d.args[0] === '~'
-          ? 'regular-expression sections are not supported (routes match path prefixes); ignored'
-          : 'needs one path such as /app; ignored',
-      );
+    // <LocationMatch re> and <Location ~ re>: a ProxyPass inside is a ProxyPassMatch.
+    const regex = d.key === 'locationmatch' || d.args[0] === '~';
+    const path = regex ? d.args.at(-1) : d.args[0];
+    if (
+      path === undefined ||
+      d.args.length !== (d.args[0] === '~' ? 2 : 1) ||
+      (!regex && !path.startsWith('/'))
+    ) {
+      this.#skipSection(d, 'needs one path such as /app (or ~ and a regular expression); ignored');
       return;
     }
+    if (regex && !readablePattern(d, path, this.#findings)) return;
     const location: LocationBlock = {
       path,
       source: sourceOf(d),
@@ -197,6 +208,7 @@ export class Collector {
       cookies: [],
       headers: [],
       balancerManager: false,
+      ...(regex ? { regex: true } : {}),
     };
     const inner: Ctx = { place: 'location', scope: ctx.scope, location, requires: [] };
     this.#walk(d.children ?? [], inner);
@@ -225,9 +237,18 @@ export class Collector {
       this.#walk(d.children ?? [], { place: 'proxy-balancer', scope: ctx.scope, balancer: draft });
       return;
     }
+    const prefix = proxyUrlPrefix(target);
+    if (prefix !== undefined && d.args.length === 1) {
+      // Access for the routes whose backend URL starts with the prefix (to-routing applies it).
+      const access = new AccessReader(this.#findings);
+      this.#walk(d.children ?? [], { place: 'proxy-url', scope: ctx.scope, access });
+      const result = access.result(d);
+      if (result) this.model.proxyAccess.push({ prefix, access: result, source: sourceOf(d) });
+      return;
+    }
     this.#skipSection(
       d,
-      '<Proxy> sections for one backend URL are not supported (only <Proxy *> and <Proxy balancer://NAME>); ignored',
+      `<Proxy ${d.args.join(' ')}>: only <Proxy *>, <Proxy balancer://NAME> and <Proxy URL-prefix> (an http, https, ws, wss, h2c or h2 URL, optionally ending in *) are read; ignored`,
     );
   }
 
@@ -305,6 +326,33 @@ export class Collector {
       }
       case 'proxypass':
         return routeish ? this.#proxyPass(d, ctx) : this.#misplaced(d, ctx);
+      case 'proxypassmatch':
+        if (ctx.location) return this.#proxyPass(d, ctx);
+        return serverish ? this.#proxyPass(d, ctx, true) : this.#misplaced(d, ctx);
+      case 'rewriteengine':
+      case 'rewritecond':
+      case 'rewriterule':
+      case 'rewriteoptions':
+      case 'rewritebase':
+      case 'rewritemap':
+        if (!routeish) return this.#misplaced(d, ctx);
+        return readRewrite(
+          d,
+          scope,
+          ctx.location ? `<Location ${ctx.location.path}>` : undefined,
+          this.#findings,
+        );
+      case 'redirect':
+      case 'redirectmatch':
+      case 'redirectpermanent':
+      case 'redirecttemp':
+        if (!routeish) return this.#misplaced(d, ctx);
+        return readRedirect(
+          d,
+          scope,
+          ctx.location ? `<Location ${ctx.location.path}>` : undefined,
+          this.#findings,
+        );
       case 'proxypassreverse':
         return routeish ? this.#proxyPassReverse(d, ctx) : this.#misplaced(d, ctx);
       case 'proxypassreversecookiedomain':
@@ -348,7 +396,7 @@ export class Collector {
           ctx.location.balancerManager = true;
           this.#warn(
             d,
-            `SetHandler balancer-manager: Switchyard's balancer manager is the app's Balancers view, so ${ctx.location.path} is not served as a page and its Require lines are not applied. A route that covers ${ctx.location.path} forwards it like any other path`,
+            `SetHandler balancer-manager: Switchyard's balancer manager is the app's Balancers view; ${ctx.location.path} answers with a read-only page of it (respond: page: balancers) where no ProxyPass takes the path first, as in Apache, and its Require lines are not applied`,
           );
         } else {
           this.#warn(
@@ -407,7 +455,7 @@ export class Collector {
     this.model.listens.push(rule);
   }
 
-  #proxyPass(d: Directive, ctx: Ctx): void {
+  #proxyPass(d: Directive, ctx: Ctx, match = false): void {
     const inLocation = ctx.location !== undefined;
     const args = [...d.args];
     if (inLocation && args.length >= 2 && args[0]?.startsWith('/') && !args[1]?.includes('=')) {
@@ -427,10 +475,13 @@ export class Collector {
     for (const flag of flags) {
       this.#warn(d, `ProxyPass flag '${flag}' is not supported; ignored`);
     }
+    const regex = match ? path : ctx.location?.regex ? ctx.location.path : undefined;
+    if (match && !readablePattern(d, path, this.#findings)) return;
     const rule = {
       path,
       params,
       source: sourceOf(d),
+      ...(regex === undefined ? {} : { regex }),
       ...(target === '!' ? {} : { target }),
       ...(ctx.location ? { location: ctx.location } : {}),
     };

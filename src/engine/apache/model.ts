@@ -24,6 +24,8 @@ export interface PassRule {
   source: Source;
   /** Set when the rule is a `ProxyPass URL` inside `<Location path>`. */
   location?: LocationBlock;
+  /** ProxyPassMatch, or ProxyPass inside `<LocationMatch>`: the regular expression (path is unused). */
+  regex?: string;
 }
 
 export interface ReverseRule {
@@ -59,6 +61,8 @@ export interface LocationBlock {
   preserveHost?: boolean;
   preserveHostSource?: Source;
   balancerManager: boolean;
+  /** `<LocationMatch re>` or `<Location ~ re>`: `path` holds the regular expression. */
+  regex?: boolean;
 }
 
 export interface VhostAddress {
@@ -90,6 +94,50 @@ export interface Scope {
   cookies: CookieRule[];
   headers: HeaderRule[];
   locations: LocationBlock[];
+  /** mod_rewrite's directives of this scope (never inherited unless RewriteOptions Inherit). */
+  rewrite?: RewriteScope;
+  /** Redirect, RedirectPermanent, RedirectTemp, RedirectMatch, in file order. */
+  redirects?: RedirectRule[];
+}
+
+/** A RewriteCond as written: `TestString CondPattern [flags]`. */
+export interface RewriteCondRule {
+  test: string;
+  pattern: string;
+  /** Lowercased flag words (`nc`, `or`, `novary`). */
+  flags: string[];
+  source: Source;
+}
+
+/** A RewriteRule as written, with the RewriteCond lines just before it. */
+export interface RewriteRuleLine {
+  pattern: string;
+  substitution: string;
+  /** Lowercased flag words, `key=value` kept whole (`r=301`). */
+  flags: string[];
+  conditions: RewriteCondRule[];
+  source: Source;
+}
+
+export interface RewriteScope {
+  /** RewriteEngine On (the last RewriteEngine line of the scope decides). */
+  engine: boolean;
+  rules: RewriteRuleLine[];
+  /** RewriteCond lines not yet followed by a RewriteRule. */
+  pending: RewriteCondRule[];
+  /** RewriteOptions Inherit (main server's rules after) or InheritBefore. */
+  inherit?: 'after' | 'before';
+}
+
+/** mod_alias: `Redirect [status] /path [URL]` (prefix) or `RedirectMatch [status] regex [URL]`. */
+export interface RedirectRule {
+  kind: 'prefix' | 'match';
+  /** The URL-path, or the regular expression for RedirectMatch. */
+  path: string;
+  status: number;
+  /** Absent for a status outside 3xx (gone, 410, 403…). */
+  url?: string;
+  source: Source;
 }
 
 export interface ListenRule {
@@ -121,6 +169,14 @@ export interface AccessDraft {
   sources: Source[];
 }
 
+/** The access rules of one `<Proxy URL-prefix>` section. */
+export interface ProxyAccess {
+  /** Lowercased, `*` and ws(s) scheme normalised: `http://backend:8080/app`. */
+  prefix: string;
+  access: AccessDraft;
+  source: Source;
+}
+
 export interface ApacheModel {
   main: Scope;
   vhosts: Scope[];
@@ -128,6 +184,8 @@ export interface ApacheModel {
   balancers: Map<string, BalancerDraft>;
   /** `Header add Set-Cookie "NAME=.%{BALANCER_WORKER_ROUTE}e…" env=BALANCER_ROUTE_CHANGED`. */
   stickyCookies: StickyCookieRecipe[];
+  /** `<Proxy URL-prefix>` sections with access rules, in file order. */
+  proxyAccess: ProxyAccess[];
   access?: AccessDraft;
 }
 

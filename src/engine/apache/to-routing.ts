@@ -11,6 +11,7 @@ import {
   type RoutingConfigInput,
 } from '../../shared/config.js';
 import { formatPath, type ConfigProblem } from '../config-file.js';
+import { applyProxyAccess } from './access.js';
 import { planListeners, type ListenerDraft } from './addresses.js';
 import { certificateName, tlsHostnames } from './tls-names.js';
 import { applyStickyCookies, balancerOf, type BalancerResult } from './balancers.js';
@@ -202,6 +203,15 @@ export function importApacheText(text: string, file: string): ApacheImportResult
     listeners.map((l) => builder.forListener(l)),
   );
   localiseTlsHosts(routes, listeners);
+  applyProxyAccess(
+    model.proxyAccess,
+    routes,
+    (name) =>
+      [...balancers.values()]
+        .find((b) => b.balancer.name === name)
+        ?.balancer.members.map((m) => m.url) ?? [],
+    findings,
+  );
   reportUnused(model, builder, findings);
   const access = joinAccess(accessSections, findings);
   if (findings.errors.length > 0) return { ok: false, problems: byLine(findings.errors) };
