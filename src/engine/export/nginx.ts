@@ -28,6 +28,14 @@ import {
   type SitePlan,
   type Unit,
 } from './plan.js';
+import {
+  isFormRoute,
+  writeFormDispatch,
+  writeFormLocation,
+  writeFormMaps,
+  type FormNames,
+} from './nginx-forms.js';
+import { describeRoute } from './plan-forms.js';
 import { ConfigWriter, quote } from './writer.js';
 
 function stickyVar(b: BalancerConfig): string {
@@ -203,7 +211,6 @@ function writeGrpc(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
 }
 
 function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
-  const { route } = r;
   if (r.backends.length > 0 && r.backends.every((b) => b.http2)) {
     writeGrpc(w, r, unit);
     return;
@@ -234,8 +241,19 @@ function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
   // Without a URI nginx passes the client's path untouched (encoded characters, `//`).
   const uri = identity || sticky ? '' : unit.backend;
   w.line(`proxy_pass ${scheme}://${upstream}${uri};`);
+  writeProxySettings(w, r);
+}
+
+/**
+ * Everything after proxy_pass: headers, timeouts, ProxyPassReverse. `host` is the Host
+ * header for the backend when proxy_pass names an upstream block of its own
+ * (nginx-forms.ts), where $proxy_host would be that block's name.
+ */
+export function writeProxySettings(w: ConfigWriter, r: RoutePlan, host?: string): void {
+  const { route } = r;
   w.line('proxy_http_version 1.1;');
   if (route.preserveHost) w.line('proxy_set_header Host $http_host;');
+  else if (host !== undefined) w.line(`proxy_set_header Host ${host};`);
   else if (r.balancer) {
     w.comment(
       'nginx names the upstream group here, not the member (Switchyard sends the member’s host:port).',
@@ -263,14 +281,25 @@ function writeProxy(w: ConfigWriter, r: RoutePlan, unit: Unit): void {
   const timeout = `${seconds(r.timeoutMs)}s`;
   w.line(`proxy_read_timeout ${timeout};`);
   w.line(`proxy_send_timeout ${timeout};`);
-  writeReverse(w, r);
+  // A pattern route's target is written in full: Locations map its origin to the client's.
+  const mount = { ...r.route.match, path: '/' };
+  writeReverse(
+    w,
+    r.template === undefined ? r : { ...r, targetPath: '/', route: { ...r.route, match: mount } },
+  );
   if (r.balancer) {
     if (r.balancer.maxAttempts !== undefined)
       w.line(`proxy_next_upstream_tries ${r.balancer.maxAttempts};`);
   }
 }
 
-function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, plan: ExportPlan): void {
+function writeSite(
+  w: ConfigWriter,
+  l: ListenerPlan,
+  site: SitePlan,
+  plan: ExportPlan,
+  forms: FormNames,
+): void {
   w.line();
   w.open('server {');
   w.line(listenLine(l, site.host === undefined));
@@ -285,11 +314,18 @@ function writeSite(w: ConfigWriter, l: ListenerPlan, site: SitePlan, plan: Expor
   w.comment('Switchyard passes // in paths through and matches routes on the path as sent.');
   w.line('merge_slashes off;');
   writeAccess(w, plan.access);
+  writeFormDispatch(w, site, forms);
   for (const r of site.routes) {
     w.line();
-    w.comment(`route ${r.route.name} (routes[${r.index}]): ${r.route.match.path} → ${r.route.to}`);
+    w.comment(`route ${r.route.name} (routes[${r.index}]): ${describeRoute(r)}`);
     if (r.units.length === 0) {
-      w.comment(`never reached: route ${r.hiddenBy?.name ?? '?'} comes first and covers it`);
+      w.comment(
+        `never reached: ${r.unreachable ?? `route ${r.hiddenBy?.name ?? '?'} comes first and covers it`}`,
+      );
+      continue;
+    }
+    if (isFormRoute(r)) {
+      writeFormLocation(w, r, forms, plan);
       continue;
     }
     for (const unit of r.units) {
@@ -329,10 +365,11 @@ export function exportNginx(plan: ExportPlan): string {
     writeUpstreams(w, b);
     writeStickyMaps(w, b);
   }
+  const forms = writeFormMaps(w, plan);
   for (const l of plan.listeners) {
     w.line();
     w.comment(`listener ${l.listener.name}`);
-    for (const site of l.sites) writeSite(w, l, site, plan);
+    for (const site of l.sites) writeSite(w, l, site, plan, forms);
   }
   w.close('}');
   return w.toString();

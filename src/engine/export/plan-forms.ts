@@ -4,7 +4,11 @@
  * configuration is written), targets cut into literal text and placeholders each server
  * spells its own way, and the regular expressions for a route's prefix.
  */
-import type { ConditionConfig, SimpleConditionConfig } from '../../shared/config.js';
+import type {
+  BalancerConfig,
+  ConditionConfig,
+  SimpleConditionConfig,
+} from '../../shared/config.js';
 import { TEMPLATE_PATTERN, compilePattern } from '../../shared/route-forms.js';
 
 /** A condition's test on host, path or a header (scheme tests never reach exporters). */
@@ -208,4 +212,25 @@ export function describeRoute(r: {
   if (respond)
     return `${from} → ${respond.page ? `${respond.page} page` : `respond ${respond.status}`}`;
   return `${from} → ${to ?? ''}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The balancers page (respond.page) for servers without Apache's balancer-manager: the
+ * balancers and members as configured at export time, on one line (no live statistics).
+ */
+export function staticBalancersPage(balancers: readonly BalancerConfig[]): string {
+  const sections = balancers.map((b) => {
+    const rows = b.members
+      .map(
+        (m) =>
+          `<tr><td>${escapeHtml(m.url)}</td><td>${escapeHtml(m.route ?? '')}</td><td>${m.loadFactor}</td><td>${m.state}</td></tr>`,
+      )
+      .join('');
+    return `<h2>balancer://${escapeHtml(b.name)}</h2><p>Method ${b.method}</p><table><tr><th>Member</th><th>Route</th><th>Factor</th><th>State</th></tr>${rows}</table>`;
+  });
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Balancers</title></head><body><h1>Balancers</h1><p>As configured when this file was exported from Switchyard; no live statistics.</p>${sections.join('') || '<p>No balancers are configured.</p>'}</body></html>`;
 }
