@@ -7,6 +7,15 @@
  *    a Location's ProxyPass is consulted before any server-level one.
  * 2. Then server-level ProxyPass lines in file order, the main server's before the
  *    virtual host's (Apache appends a virtual host's list to the main server's).
+ *    ProxyPassMatch lines sit among them in file order (one list in mod_proxy), and a
+ *    `ProxyPass … !` answers in its place (form-routes.ts says what).
+ *
+ * Before all of these come the virtual host's RewriteRules, in file order: mod_rewrite
+ * registers its translate-name hook to run before mod_proxy's, so a rule that applies
+ * (with [P], [R], [F]…) decides before any ProxyPass is consulted. After them come the
+ * redirects (mod_alias translates after mod_proxy, so `ProxyPass /` hides a `Redirect
+ * /old`, as httpd shows) and the balancer-manager page (a handler, reached only by
+ * requests nothing proxied).
  *
  * Settings made inside a `<Location>` without a ProxyPass (RequestHeader, Header,
  * ProxyPreserveHost) apply to part of a route; such a route is split so that the part
@@ -17,6 +26,7 @@ import { mapToBackend, matchesPrefix } from '../paths.js';
 import { hostPort, type ListenerDraft } from './addresses.js';
 import type { BalancerResult } from './balancers.js';
 import type { Findings } from './findings.js';
+import { FormRoutes } from './form-routes.js';
 import { foldHeaders } from './headers.js';
 import type {
   ApacheModel,
@@ -32,7 +42,7 @@ import { duration } from './values.js';
 
 export type RouteInput = NonNullable<RoutingConfigInput['routes']>[number];
 
-type Target =
+export type Target =
   | { kind: 'url'; origin: string; path: string; hostname: string }
   | { kind: 'balancer'; name: string; path: string };
 
@@ -46,6 +56,8 @@ export interface RouteDraft {
   sources: Source[];
   /** Comment lines that explain a mapping choice. */
   notes: string[];
+  /** A pattern or conditions (form-routes.ts), or an answer without a backend. */
+  form?: 'pattern' | 'local';
 }
 
 /** Does host pattern `outer` (exact or `*.domain`) match every host `inner` matches? */
@@ -203,17 +215,26 @@ export class RouteBuilder {
       ...main.passes,
       ...(v === main ? [] : v.passes),
     ];
-    const list: RouteDraft[] = [];
-    const exclusions: { pass: PassRule; at: number }[] = [];
+    const forms = new FormRoutes({
+      v,
+      main,
+      host,
+      listKey: key,
+      names: this.#names(v),
+      locations,
+      warnOnce: (line, message) => this.#warnOnce(line, message),
+      proxyDraft: (pass) => this.#toRoute(v, pass, host, key),
+    });
+    const list: RouteDraft[] = forms.rewrites();
     for (const pass of passes) {
-      if (pass.target === undefined) {
-        exclusions.push({ pass, at: list.length });
+      if (pass.target === undefined || pass.regex !== undefined) {
+        list.push(...forms.pass(pass));
         continue;
       }
       const draft = this.#toRoute(v, pass, host, key);
       if (draft) list.push(draft);
     }
-    for (const { pass, at } of exclusions) this.#exclusion(pass, list.slice(at));
+    list.push(...forms.after(list));
     for (const location of locations) this.#applyLocation(location, list);
     for (const d of list) {
       const headers: NonNullable<RouteInput['headers']> = {};
@@ -233,25 +254,10 @@ export class RouteBuilder {
     return list;
   }
 
-  #exclusion(pass: PassRule, later: RouteDraft[]): void {
-    const by = later.find((d) => matchesPrefix(pass.path, d.prefix));
-    const line = pass.source.line;
-    if (by) {
-      this.#warnOnce(
-        line,
-        `ProxyPass ${pass.path} ! has no equivalent: routes cannot exclude a path and Switchyard serves no files, so requests for ${pass.path} go to the route of line ${by.sources[0]?.line ?? '?'} (${by.prefix} → ${by.route.to}) instead`,
-      );
-    } else {
-      this.#warnOnce(
-        line,
-        `ProxyPass ${pass.path} !: no route covers ${pass.path}, so Switchyard answers 404 there (Apache would serve its own files)`,
-      );
-    }
-  }
-
   #shadows(list: RouteDraft[]): void {
     list.forEach((later, j) => {
-      const earlier = list.slice(0, j).find((d) => covers(d.prefix, later.prefix));
+      if (later.form) return;
+      const earlier = list.slice(0, j).find((d) => !d.form && covers(d.prefix, later.prefix));
       if (!earlier) return;
       this.#warnOnce(
         later.sources[0]?.line ?? 0,
@@ -263,7 +269,8 @@ export class RouteBuilder {
   /** Location settings onto the routes inside it, splitting a route that only partly is. */
   #applyLocation(location: LocationBlock, list: RouteDraft[]): void {
     const has = location.headers.length > 0 || location.preserveHost !== undefined;
-    if (!has || location.balancerManager) return;
+    // A <LocationMatch>'s settings go to its own ProxyPass only (form-routes.ts).
+    if (!has || location.balancerManager || location.regex) return;
     const apply = (d: RouteDraft) => {
       if (location.preserveHost !== undefined) d.route.preserveHost = location.preserveHost;
       d.headerRules.push(...location.headers);
@@ -271,14 +278,14 @@ export class RouteBuilder {
       if (location.preserveHostSource) d.sources.push(location.preserveHostSource);
       d.sources.push(...location.headers.map((h) => h.source));
     };
-    const at = list.findIndex((d) => matchesPrefix(location.path, d.prefix));
+    const at = list.findIndex((d) => !d.form && matchesPrefix(location.path, d.prefix));
     const outer = at === -1 ? undefined : list[at];
     if (outer && !covers(location.path, outer.prefix)) {
       list.splice(at, 0, this.#split(outer, location.path));
     }
     let applied = false;
     for (const d of list) {
-      if (covers(location.path, d.prefix)) {
+      if (!d.form && covers(location.path, d.prefix)) {
         apply(d);
         applied = true;
       }

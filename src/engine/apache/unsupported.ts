@@ -56,13 +56,8 @@ const table: [string, string][] = [
   ].map((k): [string, string] => [k, PROCESS]),
   ['include', 'included files are not read; import each file on its own'],
   ['includeoptional', 'included files are not read; import each file on its own'],
-  ...['rewriteengine', 'rewriterule', 'rewritecond', 'rewritemap', 'rewritebase'].map(
-    (k): [string, string] => [k, 'mod_rewrite is not supported; write the mapping as ProxyPass'],
-  ),
-  ...['redirect', 'redirectmatch', 'redirectpermanent', 'redirecttemp'].map(
-    (k): [string, string] => [k, 'redirects of its own are not supported'],
-  ),
-  ['proxypassmatch', 'regular-expression routes are not supported (routes match path prefixes)'],
+  // mod_rewrite's proxy subset, mod_alias redirects and ProxyPassMatch are read in
+  // collect.ts (rewrite.ts, redirects.ts); RewriteMap is reported there.
   ...['proxyremote', 'proxyremotematch', 'proxyblock', 'noproxy', 'proxydomain'].map(
     (k): [string, string] => [k, FORWARD],
   ),
