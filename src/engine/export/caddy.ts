@@ -26,6 +26,7 @@ import {
   type SitePlan,
   type Unit,
 } from './plan.js';
+import { isFormRoute, writeFormHandle } from './caddy-forms.js';
 import { ConfigWriter } from './writer.js';
 
 /** Caddyfile token: quoted, with placeholders' braces escaped for literal values. */
@@ -100,8 +101,9 @@ function proxyBody(w: ConfigWriter, r: RoutePlan): void {
     w.line(`header_down ${n} ${literal(v)}`);
   for (const n of route.headers.response.remove) w.line(`header_down -${n}`);
   if (route.reverse) {
-    const publicBase = prefixBase(route.match.path);
-    const backendBase = prefixBase(r.targetPath);
+    // A pattern route's target is written in full: Locations map its origin to the client's.
+    const publicBase = r.template === undefined ? prefixBase(route.match.path) : '';
+    const backendBase = r.template === undefined ? prefixBase(r.targetPath) : '';
     for (const origin of new Set(r.backends.map((b) => b.origin))) {
       for (const header of ['Location', 'Content-Location']) {
         w.line(
@@ -243,8 +245,12 @@ function writeSite(
   for (const r of site.routes) {
     if (r.units.length === 0) {
       w.comment(
-        `route ${r.route.name}: never reached, route ${r.hiddenBy?.name ?? '?'} comes first and covers it`,
+        `route ${r.route.name}: never reached, ${r.unreachable ?? `route ${r.hiddenBy?.name ?? '?'} comes first and covers it`}`,
       );
+      continue;
+    }
+    if (isFormRoute(r)) {
+      writeFormHandle(w, r, snippets.get(r.route), plan.allBalancers);
       continue;
     }
     writeRouteHandles(w, r, snippets.get(r.route) as string);
@@ -279,7 +285,7 @@ export function exportCaddy(plan: ExportPlan): string {
   for (const l of plan.listeners) {
     for (const site of l.sites) {
       for (const r of site.routes) {
-        if (r.units.length === 0 || snippets.has(r.route)) continue;
+        if (r.units.length === 0 || snippets.has(r.route) || r.form !== 'proxy') continue;
         const snippet = `route_${r.route.name}`;
         snippets.set(r.route, snippet);
         writeSnippet(w, r, snippet);
