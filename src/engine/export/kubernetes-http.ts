@@ -62,7 +62,10 @@ function pathMatches(a: RouteAnalysis, notes: string[]): PathMatch[] {
   // `/app` + `/app/` as one PathPrefix `/app` when one ReplacePrefixMatch maps both alike.
   const merged = new Map<string, string>();
   for (const e of a.entries) {
+    // Not where another route has an Exact match at the same path (a hoisted entry): there
+    // the Exact must stay Exact to keep winning.
     if (
+      e.hoisted ||
       e.kind !== 'exact' ||
       !a.entries.some((o) => o.kind === 'subtree' && o.path === `${e.path}/`)
     )

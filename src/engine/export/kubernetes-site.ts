@@ -180,7 +180,9 @@ export function analyseSite(site: SitePlan, listener: ListenerPlan): SiteAnalysi
     for (const e of a.entries) {
       if (e.kind !== 'subtree' || e.path === '/') continue;
       const bare = e.path.slice(0, -1);
-      if (servesExactly(bare)) continue;
+      // The route's own Exact (same conditions) or another route's without conditions.
+      if (servesExactly(bare) || a.entries.some((o) => o.kind === 'exact' && o.path === bare))
+        continue;
       const taker = firstTaking(routes, bare);
       if (taker) taker.entries.push({ kind: 'exact', path: bare });
       else if (!unserved.some((u) => u.path === bare)) unserved.push({ path: bare, route: a });
