@@ -382,10 +382,18 @@ describe('route map', () => {
     expect(node('answer:3')?.data).toEqual({
       kind: 'answer',
       action: 'redirect',
-      text: 'redirect 301 → https://new.localhost/',
+      title: 'Redirect 301',
+      text: 'https://new.localhost/',
     });
-    expect(node('answer:4')?.data).toMatchObject({ action: 'respond', text: 'answers 404' });
+    expect(node('answer:4')?.data).toMatchObject({
+      action: 'respond',
+      title: 'Answers itself',
+      text: 'status 404',
+    });
     expect(node('answer:5')?.data).toMatchObject({ action: 'respond', text: 'balancers view' });
+    expect(node('answer:3')?.ariaLabel).toBe(
+      'Route old answers itself: redirect 301 → https://new.localhost/',
+    );
     const edge = (source: string, target: string) =>
       graph.edges.find((e) => e.source === source && e.target === target);
     expect(edge('route:3', 'answer:3')?.ariaLabel).toBe(

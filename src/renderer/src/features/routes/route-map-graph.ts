@@ -25,7 +25,7 @@ export type MapNodeData =
     }
   | { kind: 'target'; url: string; protocol?: string }
   /** What a redirect or respond route answers itself: an end of the line, one per route. */
-  | { kind: 'answer'; action: 'redirect' | 'respond'; text: string }
+  | { kind: 'answer'; action: 'redirect' | 'respond'; title: string; text: string }
   | { kind: 'balancer'; name: string; method: string; missing: boolean }
   | {
       kind: 'member';
@@ -228,11 +228,17 @@ export function buildRouteGraph(
       const action = route.redirect ? 'redirect' : 'respond';
       const aid = nodeId.answer(index);
       const text = describeAction(route);
+      const title = route.redirect ? `Redirect ${route.redirect.status}` : 'Answers itself';
+      const shown = route.redirect
+        ? route.redirect.to
+        : route.respond?.page === 'balancers'
+          ? 'balancers view'
+          : `status ${route.respond?.status ?? ''}`;
       nodes.push({
         id: aid,
         type: 'answer',
         position: { x: COLUMN.target, y: targetRow * ROW },
-        data: { kind: 'answer', action, text },
+        data: { kind: 'answer', action, title, text: shown },
         deletable: false,
         ariaLabel: `Route ${route.name} answers itself: ${text}`,
       });
