@@ -1,7 +1,7 @@
 /**
  * Validation of exported Kubernetes manifests, independent of the exporter:
  * - Gateway, HTTPRoute, GRPCRoute: the `openAPIV3Schema` of each served version of the
- *   Gateway API v1.6.1 CRDs (../shared/reference/gateway-api-v1.6.1/, outside the repo),
+ *   Gateway API v1.6.1 CRDs (test/fixtures/gateway-api-v1.6.1/, copied unchanged),
  *   compiled with ajv. Kubernetes schemas carry `x-kubernetes-*` keywords and formats
  *   such as int32 that JSON Schema does not know, so ajv runs with `strict: false` (unknown
  *   keywords ignored) and the formats are declared here. Objects with `properties` are
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
 
-export const CRD_DIR = join(import.meta.dirname, '../../../shared/reference/gateway-api-v1.6.1');
+export const CRD_DIR = join(import.meta.dirname, '../fixtures/gateway-api-v1.6.1');
 
 type Schema = Record<string, unknown>;
 
