@@ -234,6 +234,10 @@ export function writeFormRoute(
     w.comment(
       `The answer's body (ErrorDocument; its final newline is not kept) for status ${r.respond.status}.`,
     );
+    if (!body.includes(' ') && (body.startsWith('/') || /^[a-z]+:\/\//i.test(body)))
+      w.comment('Apache reads a one-word ErrorDocument that looks like a path or URL as one.');
+    if (r.respond.status >= 300 && r.respond.status < 400)
+      w.comment('[R=3xx] is a redirect to Apache, without a Location here.');
     w.open(`<LocationMatch ${quote(locationRegex(r))}>`);
     w.line(`ErrorDocument ${r.respond.status} ${quote(body)}`);
     w.line(

@@ -307,6 +307,8 @@ export function writeFormLocation(
     w.line('add_header Cache-Control no-store always;');
     w.line(`return 200 ${text(staticBalancersPage(plan.allBalancers))};`);
   } else if (r.form === 'respond' && r.respond) {
+    if (r.respond.status >= 300 && r.respond.status < 400)
+      w.comment('nginx reads the text of return 3xx as the Location, not as a body.');
     w.line(`default_type ${text(r.respond.contentType)};`);
     w.line(`return ${r.respond.status} "$${id}_value";`);
   } else {

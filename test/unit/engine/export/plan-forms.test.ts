@@ -89,11 +89,18 @@ describe('settleConditions: scheme tests are known per listener', () => {
   });
 
   it('in an anyOf: one scheme test that holds settles it; failing ones drop out', () => {
-    expect(settleConditions([{ anyOf: [tier, http] }], false)).toEqual({ conditions: [] });
-    expect(settleConditions([{ anyOf: [tier, http] }], true)).toEqual({
+    const anyOf = (...tests: (typeof http | typeof tier)[]) => ({
+      anyOf: tests,
+      ignoreCase: false,
+      not: false,
+    });
+    expect(settleConditions([anyOf(tier, http)], false)).toEqual({ conditions: [] });
+    expect(settleConditions([anyOf(tier, http)], true)).toEqual({
       conditions: [{ kind: 'test', test: tier }],
     });
-    expect(settleConditions([{ anyOf: [http, { ...http, matches: '^ftp' }] }], true)).toEqual({
+    expect(
+      settleConditions([anyOf(http, { ...tier, on: 'scheme', matches: '^ftp' })], true),
+    ).toEqual({
       conditions: [],
       never: expect.stringMatching(/anyOf never holds/),
     });
