@@ -44,6 +44,7 @@ function formsConfig(): Record<string, unknown> {
         name: 'old',
         match: { path: '/old' },
         redirect: { to: 'https://new.localhost/', status: 301 },
+        preserveHost: true,
       },
       { name: 'static', match: { path: '/static' }, respond: { status: 404 } },
       { name: 'manager', match: { path: '/balancer-manager' }, respond: { page: 'balancers' } },
@@ -159,6 +160,8 @@ describe('route table', () => {
     expect(row(0)).toContain('http://127.0.0.1:3000/app');
     expect(row(1)).toContain('balancer://cluster/');
     expect(row(3)).toContain('redirect 301 → https://new.localhost/');
+    // Proxy options are not listed for a route that does not proxy.
+    expect(row(3)).not.toContain('preserve host');
     expect(row(4)).toContain('answers 404');
     expect(row(5)).toContain('balancers view');
     expect(row(6)).toContain('~ ^/v([0-9]+)/(.*)$ (ignore case)');
@@ -264,11 +267,24 @@ describe('route form: actions', () => {
     await click('Update route', drawer());
     const app = routeNamed(store, 'app');
     expect(app.respond).toMatchObject({ status: 410 });
+    expect(document.querySelector('tr[data-route-index="0"]')?.textContent).toContain(
+      'answers 410',
+    );
     expect(app.to).toBeUndefined();
     expect(app.redirect).toBeUndefined();
     // Proxy options stay in the route for when it proxies again.
     expect(app.timeout).toBe('30s');
     expect(routingConfigSchema.safeParse(store.draft).success).toBe(true);
+  });
+
+  it('lists a hidden proxy option’s problem at the top of a redirect route’s form', async () => {
+    const { store } = await open();
+    store.updateRoute(3, { ...routeNamed(store, 'old'), timeout: 'soon' });
+    await settle();
+    await click('Edit route old');
+    expect(drawer().querySelector('#route-timeout')).toBeNull();
+    const top = drawer().querySelector('.other')?.textContent ?? '';
+    expect(top).toContain('routes[3].timeout: must be a duration');
   });
 
   it('picks the backend protocol, which is the URL’s scheme', async () => {
