@@ -45,9 +45,16 @@ function celString(value: string): string {
   return value.includes("'") ? `r"${value}"` : `r'${value}'`;
 }
 
+/** A request header's placeholder; Go keeps Host apart from the other headers. */
+function headerPlaceholder(name: string): string {
+  return name.toLowerCase() === 'host'
+    ? '{http.request.hostport}'
+    : `{http.request.header.${name}}`;
+}
+
 function subject(test: PlanTest): string {
   const header = headerOf(test.on);
-  if (header !== undefined) return `{http.request.header.${header}}`;
+  if (header !== undefined) return headerPlaceholder(header);
   return test.on === 'host' ? '{http.request.host}' : '{http.request.uri.path}';
 }
 
@@ -89,7 +96,7 @@ function placeholder(
       return typeof last === 'number' ? `{re.c${r.index}_${last}.${part.n}}` : '';
     }
     case 'header':
-      return `{http.request.header.${part.name}}`;
+      return headerPlaceholder(part.name);
     case 'request':
       return {
         host: '{http.request.host}',
