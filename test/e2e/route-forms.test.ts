@@ -77,6 +77,11 @@ describe.skipIf(missing !== undefined)(
       const form = page.getByRole('dialog');
       await form.getByLabel('Name').fill('moved');
       await form.getByLabel('Path prefix').fill('/old');
+      // A look at the third action on the way: its fields, then on to the redirect.
+      await choose(form, 'Action', 'Answer itself');
+      await form.getByLabel('Status').fill('410');
+      await form.getByLabel('Body (optional)').fill('Gone. See https://new.localhost/fresh/');
+      await screenshotBothSchemes(page, 'route-form-respond');
       await choose(form, 'Action', 'Redirect');
       await expect.poll(() => form.getByLabel('Backend URL', { exact: true }).count()).toBe(0);
       await form.getByLabel('Redirect to').fill('new.localhost/fresh/');
