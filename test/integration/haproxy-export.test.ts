@@ -289,11 +289,13 @@ describe.skipIf(skip)('HAProxy running the export answers like Switchyard', () =
         to: `${b2.url}/beta`,
       },
       { name: 'home', match: { host: '*.home.test', path: '/' }, to: `${b1.url}/home/` },
+      { name: 'lan', match: { path: '/lan' }, to: a.url, access: { allow: ['10.0.0.0/8'] } },
     ],
     balancers: [
       {
         name: 'cluster',
         stickySession: 'JSESSIONID',
+        stickyCookie: { path: '/' },
         members: [
           { url: b1.url, route: '1' },
           { url: b2.url, route: '2' },
@@ -372,6 +374,7 @@ describe.skipIf(skip)('HAProxy running the export answers like Switchyard', () =
       location: local(reply.headers.location),
       xResp: reply.headers['x-resp'],
       xSecret: reply.headers['x-secret'],
+      setCookie: reply.headers['set-cookie'],
       seen: seen.map((s) => ({
         backend: s.backend,
         url: s.url,
@@ -410,11 +413,13 @@ describe.skipIf(skip)('HAProxy running the export answers like Switchyard', () =
       ['GET', '/api/items?id=2', { 'x-forwarded-for': '10.1.2.3', 'x-forwarded-proto': 'https' }],
       ['GET', '/bare/x?dropped=1'],
       ['GET', '/nothing/here'],
+      ['GET', '/lan/x'],
       ['GET', '/app/a%2Fb'],
       ['GET', '/x', { host: 'www.home.test:8080' }],
       ['GET', '/x', { host: 'home.test' }],
     ]);
-    // All but the four paths no route serves (or that it refuses) reached a backend.
+    // All but the paths no route serves, or that it refuses (an encoded slash, a client
+    // outside route lan's access list), reached a backend.
     expect(forwarded).toBe(9);
   });
 
@@ -440,6 +445,7 @@ describe.skipIf(skip)('HAProxy running the export answers like Switchyard', () =
       ['GET', '/cart', { host: 'shop.test', cookie: 'JSESSIONID=s.2' }],
       ['GET', '/cart;jsessionid=s.2', { host: 'shop.test' }],
       ['GET', '/cart?jsessionid=s.1', { host: 'shop.test', cookie: 'JSESSIONID=s.2' }],
+      ['GET', '/cart', { host: 'shop.test', cookie: 'JSESSIONID=s.9' }],
       ['GET', '/failover/a'],
       ['GET', '/failover/b'],
       ['GET', '/failover/c'],

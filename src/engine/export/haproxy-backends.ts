@@ -163,6 +163,8 @@ function writeSticky(
     ].join('\n'),
   );
   const rules: [string, string][] = [];
+  // The route each test finds, for stickyCookie: cookie first, so query then path win.
+  const found: [string, string][] = [];
   for (const source of ['path', 'query', 'cookie'] as const) {
     for (const m of b.members) {
       if (m.route === undefined) continue;
@@ -173,6 +175,7 @@ function writeSticky(
         cookie: `{ req.cook(${name}) -m reg ${re(`^"?[^.]*\\.${r}"?$`)} }`,
       }[source];
       rules.push([names.get(m) as string, test]);
+      found.unshift([m.route, test]);
     }
   }
   // (HAProxy runs a backend's http-request rules before its use-server rules.)
@@ -182,6 +185,19 @@ function writeSticky(
       w.line(`http-request return status 503 if ${test} !{ srv_is_up(${backend}/${server}) }`);
   }
   for (const [server, test] of rules) w.line(`use-server ${server} if ${test}`);
+  if (!b.stickyCookie) return;
+  w.comment(
+    `stickyCookie: the member that served a request whose session named another route (or none)\nsets ${name}=.ROUTE, as Switchyard does (Apache's ROUTEID recipe).`,
+  );
+  for (const [route, test] of found)
+    w.line(`http-request set-var(txn.sy_sticky) str(${route}) if ${test}`);
+  for (const m of b.members) {
+    if (m.route === undefined) continue;
+    const cookie = `${name}=.${m.route}; path=${b.stickyCookie.path}`;
+    w.line(
+      `http-response add-header Set-Cookie ${dq(cookie)} if { srv_name -m str ${names.get(m) as string} } !{ var(txn.sy_sticky) -m str ${m.route} }`,
+    );
+  }
 }
 
 function writeBalancerBackend(

@@ -278,11 +278,28 @@ function writeResponseHeaders(w: ConfigWriter, route: RouteConfig): void {
     w.line(`http-response set-header ${n} ${dq(lfText(v))} if ${acl(route)}`);
 }
 
-function writeAccess(w: ConfigWriter, access: readonly string[]): void {
+/** `{ src … }`, or a test that never holds for an empty list. */
+function srcTest(allow: readonly string[]): string {
+  return allow.length === 0 ? '{ always_false }' : `{ src ${allow.join(' ')} }`;
+}
+
+/**
+ * Who may use the proxy: a route's own list (route.access, Apache <Proxy URL-prefix>) once
+ * the route is chosen, the file's (access.allow) for every other request — no route
+ * included, so a refused client gets 403 before any 404, as in Switchyard.
+ */
+function writeAccess(w: ConfigWriter, access: readonly string[], routes: RoutePlan[]): void {
+  const own = routes.filter((r) => r.route.access !== undefined);
+  for (const r of own) {
+    const allow = r.route.access?.allow ?? [];
+    if (allowsEveryone(allow)) continue;
+    w.comment(`route ${r.route.name}: its own access list (access.allow of the route).`);
+    w.line(`http-request deny deny_status 403 if ${acl(r.route)} !${srcTest(allow)}`);
+  }
   if (allowsEveryone(access)) return;
   w.comment('Who may use the proxy (access.allow).');
-  if (access.length === 0) w.line('http-request deny deny_status 403 if { always_true }');
-  else w.line(`http-request deny deny_status 403 unless { src ${access.join(' ')} }`);
+  const exempt = own.map((r) => `!${acl(r.route)}`).join(' ');
+  w.line(`http-request deny deny_status 403 if ${exempt ? `${exempt} ` : ''}!${srcTest(access)}`);
 }
 
 function writeFrontend(w: ConfigWriter, l: ListenerPlan, plan: ExportPlan): void {
@@ -303,7 +320,6 @@ function writeFrontend(w: ConfigWriter, l: ListenerPlan, plan: ExportPlan): void
     );
   }
   w.line(bindLine(l));
-  writeAccess(w, plan.access);
   w.comment('Dot segments removed before matching, so /app/../admin cannot escape a route.');
   w.line('http-request normalize-uri path-strip-dotdot');
   w.line('http-request normalize-uri path-strip-dot');
@@ -325,6 +341,7 @@ function writeFrontend(w: ConfigWriter, l: ListenerPlan, plan: ExportPlan): void
     w.line(`acl ${acl(route)} var(txn.sy_route) -m str ${route.name}`);
     writeSelection(w, route, x.plan.index);
   }
+  writeAccess(w, plan.access, routes);
   w.comment('Paths no route serves: 404, as Switchyard answers them.');
   w.line('http-request deny deny_status 404 if !{ var(txn.sy_route) -m found }');
   writeEncodedSlashes(w, routes);

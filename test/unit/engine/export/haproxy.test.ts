@@ -70,13 +70,27 @@ describe('listeners and access', () => {
     const routes = [{ name: 'all', to }];
     expect(
       lines(exported({ listeners: web, routes }), 'http-request deny deny_status 403'),
-    ).toEqual(['http-request deny deny_status 403 unless { src 127.0.0.0/8 ::1 }']);
+    ).toEqual(['http-request deny deny_status 403 if !{ src 127.0.0.0/8 ::1 }']);
     const empty = exported({ listeners: web, routes, access: { allow: [] } });
     expect(lines(empty, 'http-request deny deny_status 403')).toEqual([
-      'http-request deny deny_status 403 if { always_true }',
+      'http-request deny deny_status 403 if !{ always_false }',
     ]);
     const open = exported({ listeners: web, routes, access: { allow: ['0.0.0.0/0', '::/0'] } });
     expect(lines(open, 'http-request deny deny_status 403')).toEqual([]);
+  });
+
+  it('gives a route with its own access list that list, and the file’s to the rest', () => {
+    const text = exported({
+      listeners: web,
+      routes: [
+        { name: 'lan', match: { path: '/lan' }, to, access: { allow: ['10.0.0.0/8'] } },
+        { name: 'all', to },
+      ],
+    });
+    expect(lines(text, 'http-request deny deny_status 403')).toEqual([
+      'http-request deny deny_status 403 if route_lan !{ src 10.0.0.0/8 }',
+      'http-request deny deny_status 403 if !route_lan !{ src 127.0.0.0/8 ::1 }',
+    ]);
   });
 });
 
