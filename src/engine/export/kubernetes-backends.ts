@@ -233,7 +233,7 @@ export function backendRefsFor(
       `stickySession ${b.stickySession}: no standard-channel equivalent. The experimental channel's rule field`,
       `  sessionPersistence: { type: Cookie, sessionName: ${b.stickySession} }`,
       'makes the Gateway set its own cookie; Switchyard instead reads the member route id after the',
-      `'.' of the application's ${b.stickySession} (cookie, ;jsessionid= or ?jsessionid=).`,
+      `'.' of the application's ${b.stickySession} (cookie, ;jsessionid= or ?jsessionid=)${b.stickyCookie ? `, and sets ${b.stickySession}=.ROUTE itself (stickyCookie), which sessionPersistence comes closest to` : ''}.`,
     );
   if (b.healthCheck)
     notes.push(

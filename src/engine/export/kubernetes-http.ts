@@ -201,6 +201,10 @@ function routeNotes(a: RouteAnalysis): string[] {
   const notes = [
     `route ${route.name} (routes[${a.r.index}]): ${route.match.path}${route.match.pathRegex ? ` ~ ${route.match.pathRegex}` : ''} → ${route.to ?? (route.redirect ? `redirect ${route.redirect.to}` : 'respond')}`,
   ];
+  if (route.access)
+    notes.push(
+      `access.allow [${route.access.allow.join(', ')}] of this route: the Gateway API has no client address rule; an implementation policy (or a separate Gateway with source ranges) must enforce it.`,
+    );
   if (a.action === 'respond') {
     const { status, page } = route.respond ?? { status: 404 };
     notes.push(

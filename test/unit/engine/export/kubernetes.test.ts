@@ -102,7 +102,12 @@ const input: RoutingConfigInput = {
       },
       redirect: { to: 'https://www.example.com/' },
     },
-    { name: 'docs', match: { path: '/docs/', listeners: WEB }, to: 'http://127.0.0.1:4000/' },
+    {
+      name: 'docs',
+      match: { path: '/docs/', listeners: WEB },
+      to: 'http://127.0.0.1:4000/',
+      access: { allow: ['192.168.0.0/16'] },
+    },
     {
       name: 'root',
       match: { path: '/', listeners: WEB },
@@ -130,6 +135,7 @@ const input: RoutingConfigInput = {
       name: 'cluster',
       method: 'bybusyness',
       stickySession: 'JSESSIONID',
+      stickyCookie: { path: '/' },
       healthCheck: { path: '/health', interval: '5s' },
       members: [
         { url: 'http://127.0.0.1:9001', route: '1', loadFactor: 3 },
@@ -430,6 +436,8 @@ describe('kubernetes export maps the routing file', () => {
       'A loopback address is not reachable from a cluster',
       'BackendTLSPolicy',
       'access.allow [127.0.0.0/8, ::1, 10.0.0.0/8]',
+      'access.allow [192.168.0.0/16] of this route',
+      'sets JSESSIONID=.ROUTE itself (stickyCookie)',
       'GRPCRoute has no timeouts',
     ])
       expect(text).toContain(fragment);
