@@ -247,8 +247,13 @@ export function writeFormRoute(
   }
   if (r.form === 'redirect' && r.redirect && !r.redirect.appendRest && r.redirect.to.includes('?'))
     w.comment('Its own query string comes first, the client’s after it ([QSA]), as in the engine.');
+  if (route.access && r.form !== 'proxy')
+    w.comment(
+      'access.allow of this route is not applied: mod_rewrite answers redirects and answers before\nApache checks who the client is.',
+    );
   if (r.form !== 'proxy') return;
   w.open(`<If ${quote(onlyThis)}>`);
+  if (route.access) w.line(requireOf(route.access.allow));
   w.line(`ProxyPreserveHost ${route.preserveHost ? 'On' : 'Off'}`);
   for (const l of headerLines(r)) w.line(l);
   w.close('</If>');
@@ -262,6 +267,13 @@ export function writeFormRoute(
   w.comment(
     '[P] uses the worker of a ProxyPass to the same backend when there is one, otherwise\nmod_proxy’s defaults: Timeout, and no WebSocket upgrade.',
   );
+}
+
+/** `Require …` for an access list: everyone, nobody, or addresses. */
+export function requireOf(access: readonly string[]): string {
+  if (access.includes('0.0.0.0/0') && access.includes('::/0')) return 'Require all granted';
+  if (access.length === 0) return 'Require all denied';
+  return `Require ip ${access.join(' ')}`;
 }
 
 /** Paths of the site's balancers pages, kept from the `Redirect 404 "/"` of unrouted paths. */

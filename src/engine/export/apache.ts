@@ -16,7 +16,6 @@ import type { BalancerConfig, EncodedSlashes } from '../../shared/config.js';
 import { parseDuration } from '../../shared/duration.js';
 import { prefixBase } from '../paths.js';
 import {
-  allowsEveryone,
   backendUrls,
   escapeRegex,
   hasCatchAll,
@@ -29,7 +28,7 @@ import {
   type SitePlan,
   type Unit,
 } from './plan.js';
-import { formModules, isFormRoute, pagePaths, writeFormRoute } from './apache-forms.js';
+import { formModules, isFormRoute, pagePaths, requireOf, writeFormRoute } from './apache-forms.js';
 import { describeRoute } from './plan-forms.js';
 import { apacheQuote as quote, ConfigWriter } from './writer.js';
 
@@ -42,7 +41,8 @@ function modulesNeeded(plan: ExportPlan): [string, string][] {
     ['proxy_http_module', 'mod_proxy_http.so'],
   ];
   const routes = plan.listeners.flatMap((l) => l.sites.flatMap((s) => s.routes));
-  if (routes.some((r) => r.hasHeaders)) mods.push(['headers_module', 'mod_headers.so']);
+  if (routes.some((r) => r.hasHeaders) || plan.balancers.some((b) => b.stickyCookie))
+    mods.push(['headers_module', 'mod_headers.so']);
   if (plan.balancers.length > 0) {
     mods.push(['proxy_balancer_module', 'mod_proxy_balancer.so']);
     mods.push(['slotmem_shm_module', 'mod_slotmem_shm.so']);
@@ -67,12 +67,6 @@ function modulesNeeded(plan: ExportPlan): [string, string][] {
 function addressOf(l: ListenerPlan): string {
   const a = l.listener.address;
   return `${a.includes(':') ? `[${a}]` : a}:${l.listener.port}`;
-}
-
-function requireLine(access: readonly string[]): string {
-  if (allowsEveryone(access)) return 'Require all granted';
-  if (access.length === 0) return 'Require all denied';
-  return `Require ip ${access.join(' ')}`;
 }
 
 function memberStatus(state: string): string | undefined {
@@ -125,6 +119,15 @@ function writeBalancer(w: ConfigWriter, plan: ExportPlan, b: BalancerConfig): vo
     set.push(`stickysession=${b.stickySession}|${lower}`);
   }
   if (!b.failover) set.push('nofailover=On');
+  if (b.stickyCookie && b.stickySession !== undefined) {
+    w.comment(
+      `stickyCookie: the route cookie, set when a request moves to another member (the ROUTEID recipe).`,
+    );
+    const cookie = `${b.stickySession}=.%{BALANCER_WORKER_ROUTE}e; path=${b.stickyCookie.path}`;
+    w.line(
+      `Header add Set-Cookie ${quote(cookie)} ${quote(`expr=-n reqenv('BALANCER_ROUTE_CHANGED') && reqenv('BALANCER_NAME') == 'balancer://${b.name}'`)}`,
+    );
+  }
   // Apache counts the attempts after the first one.
   if (b.maxAttempts !== undefined) set.push(`maxattempts=${b.maxAttempts - 1}`);
   w.line(`ProxySet ${set.join(' ')}`);
@@ -246,8 +249,10 @@ function writeRoute(w: ConfigWriter, r: RoutePlan, site: SitePlan, nocanon: bool
   for (const l of [...proxyPassLines(r, nocanon), ...reverseLines(r)]) w.line(l);
   const forms = site.routes.some((x) => x.units.length > 0 && isFormRoute(x));
   const scoped = [...cookieLines(r, site), ...headerLines(r, forms ? ' env=!SY_ROUTE' : '')];
-  if (!route.preserveHost && scoped.length === 0) return;
+  if (!route.preserveHost && scoped.length === 0 && !route.access) return;
   w.open(`<LocationMatch ${quote(servedPaths(r, site))}>`);
+  // The route's own access list replaces the file's (<Location "/">) on the paths it serves.
+  if (route.access) w.line(requireOf(route.access.allow));
   if (route.preserveHost) w.line('ProxyPreserveHost On');
   for (const l of scoped) w.line(l);
   w.close('</LocationMatch>');
@@ -354,7 +359,7 @@ export function exportApache(plan: ExportPlan): string {
   }
   w.line();
   w.comment('Who may use the proxy (access.allow), for every request, proxied or not.');
-  w.open('<Location "/">').line(requireLine(plan.access)).close('</Location>');
+  w.open('<Location "/">').line(requireOf(plan.access)).close('</Location>');
   for (const b of plan.balancers) {
     w.line();
     writeBalancer(w, plan, b);

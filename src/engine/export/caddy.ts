@@ -130,6 +130,10 @@ function writeSticky(w: ConfigWriter, r: RoutePlan, b: BalancerConfig): void {
   w.comment(
     `Sticky sessions: the route after the '.' of ${name}, from the URL (;${name.toLowerCase()}= or ?${name.toLowerCase()}=), then the cookie.`,
   );
+  if (b.stickyCookie)
+    w.comment(
+      `stickyCookie: not exported. Caddy does not tell a response which member's route it carries,\nso the application must set ${name} itself (or use lb_policy cookie, which sets its own).`,
+    );
   w.open(`map {http.request.uri} {sy_${id}_url} {`);
   w.line(`~(?i)^[^?]*;${param}=[^;/?.]*\\.([^;/?]+) "\${1}"`);
   w.line(`~(?i)[?&]${param}=[^&.]*\\.([^&]+) "\${1}"`);
@@ -194,21 +198,65 @@ function unitMatcher(u: Unit): string {
   return u.kind === 'exact' ? u.path : `${u.path}*`;
 }
 
+/** Routes with their own access list that the export can give it (prefix routes). */
+function ownAccess(site: SitePlan): RoutePlan[] {
+  return site.routes.filter((r) => r.units.length > 0 && r.route.access && !isFormRoute(r));
+}
+
+/**
+ * The file's access list for every path but those of routes with their own, which their
+ * handles check (`@sy_denied_rN`). A form route's own list is not carried (commented).
+ */
+function writeAccess(w: ConfigWriter, site: SitePlan, access: readonly string[]): void {
+  const own = ownAccess(site);
+  for (const r of site.routes)
+    if (r.route.access && isFormRoute(r) && r.units.length > 0)
+      w.comment(`route ${r.route.name}: its own access list is not exported for a route form.`);
+  if (!allowsEveryone(access)) {
+    const exempt = own.flatMap((r) => r.units.map(unitMatcher));
+    if (access.length === 0 && exempt.length === 0) w.line('respond 403');
+    else {
+      w.open('@sy_denied {');
+      if (access.length > 0) w.line(`not remote_ip ${access.join(' ')}`);
+      if (exempt.length > 0) w.line(`not path ${exempt.join(' ')}`);
+      w.close('}');
+      w.line('respond @sy_denied 403');
+    }
+  }
+  for (const r of own) {
+    const allow = r.route.access?.allow ?? [];
+    if (allowsEveryone(allow)) continue;
+    w.comment(`route ${r.route.name}: its own access list`);
+    w.line(
+      `@sy_denied_r${r.index} ${allow.length === 0 ? 'remote_ip 0.0.0.0/0 ::/0' : `not remote_ip ${allow.join(' ')}`}`,
+    );
+  }
+}
+
 function writeRouteHandles(w: ConfigWriter, r: RoutePlan, snippet: string): void {
   const name = `r${r.index}`;
+  const allow = r.route.access?.allow;
+  const deny =
+    allow !== undefined && !allowsEveryone(allow) ? `respond @sy_denied_${name} 403` : '';
   if (r.units.every((u) => u.backend === u.path)) {
     w.line(`@${name} path ${r.units.map(unitMatcher).join(' ')}`);
-    w.open(`handle @${name} {`).line(`import ${snippet}`).close('}');
+    w.open(`handle @${name} {`);
+    if (deny) w.line(deny);
+    w.line(`import ${snippet}`).close('}');
     return;
   }
   for (const u of r.units) {
     const m = `${name}${u.kind === 'exact' ? 'e' : 's'}`;
     if (u.kind === 'exact') {
       w.line(`@${m} path ${u.path}`);
-      w.open(`handle @${m} {`).line(`rewrite * ${u.backend}`);
+      w.open(`handle @${m} {`);
+      if (deny) w.line(deny);
+      w.line(`rewrite * ${u.backend}`);
     } else {
       w.line(`@${m} path_regexp ${m} \`^${escapeRegex(u.path)}(.*)$\``);
-      w.open(`handle @${m} {`).line(`rewrite * ${u.backend}{http.regexp.${m}.1}`);
+      w.open(`handle @${m} {`);
+      if (deny) w.line(deny);
+      w.line(`rewrite * ${u.backend}{http.regexp.${m}.1}`);
     }
     w.line(`import ${snippet}`).close('}');
   }
@@ -235,13 +283,7 @@ function writeSite(
     w.line(`tls ${literal(site.certificate.cert)} ${literal(site.certificate.key)}`);
   }
   w.open('route {');
-  if (!allowsEveryone(plan.access)) {
-    if (plan.access.length === 0) w.line('respond 403');
-    else {
-      w.line(`@sy_denied not remote_ip ${plan.access.join(' ')}`);
-      w.line('respond @sy_denied 403');
-    }
-  }
+  writeAccess(w, site, plan.access);
   for (const r of site.routes) {
     if (r.units.length === 0) {
       w.comment(

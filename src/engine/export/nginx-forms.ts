@@ -40,7 +40,7 @@ import {
   type PlanTest,
   type TemplatePart,
 } from './plan-forms.js';
-import { writeProxySettings } from './nginx.js';
+import { writeProxySettings, writeRouteAccess } from './nginx.js';
 import { quote, type ConfigWriter } from './writer.js';
 
 /** The variable name (without `$`) chosen for each form route; `always` when it has no test. */
@@ -282,6 +282,11 @@ export function writeFormLocation(
   if (id === undefined) return;
   const { value } = valueOf(r);
   w.open(`location @${id} {`);
+  if (r.form === 'proxy') writeRouteAccess(w, r);
+  else if (r.route.access)
+    w.comment(
+      'access.allow of this route is not applied: nginx answers a return before its access phase.',
+    );
   // nginx evaluates a value twice (length, then copy), and a map with a regular
   // expression evaluated in between replaces $1…$9: those maps are evaluated (and cached)
   // first, so the value's own groups stay.

@@ -103,6 +103,10 @@ function writeStickyMaps(w: ConfigWriter, b: BalancerConfig): void {
   w.comment(
     `Sticky sessions for ${b.name}: the route after the '.' of ${name}, from the ;${name.toLowerCase()}= path\nparameter, then the ${name.toLowerCase()} query parameter, then the cookie (Switchyard's order).`,
   );
+  if (b.stickyCookie)
+    w.comment(
+      `stickyCookie: not exported. nginx does not say which member served a request in a form\nadd_header can compare with the session's route, so the application must set ${name} itself.`,
+    );
   w.open(`map $request_uri $sy_${id}_url_route {`);
   w.line('default "";');
   w.line(`${quote(`~*^[^?]*;${param}=[^;/?.]*\\.(?<r1>[^;/?]+)`)} $r1;`);
@@ -144,6 +148,18 @@ function writeAccess(w: ConfigWriter, access: readonly string[]): void {
   if (allowsEveryone(access)) return;
   for (const a of access) w.line(`allow ${a};`);
   w.line('deny all;');
+}
+
+/**
+ * A route's own access list, in its locations: allow/deny there replace the server's, as
+ * the route's list replaces the file's (`allow all` undoes a server-level `deny all`).
+ */
+export function writeRouteAccess(w: ConfigWriter, r: RoutePlan): void {
+  const allow = r.route.access?.allow;
+  if (allow === undefined) return;
+  w.comment(`route ${r.route.name}: its own access list`);
+  if (allowsEveryone(allow)) w.line('allow all;');
+  else writeAccess(w, allow);
 }
 
 /** proxy_redirect and proxy_cookie_* for ProxyPassReverse. */
@@ -330,6 +346,7 @@ function writeSite(
     }
     for (const unit of r.units) {
       w.open(`location ${unit.kind === 'exact' ? '= ' : ''}${unit.path} {`);
+      writeRouteAccess(w, r);
       writeProxy(w, r, unit);
       w.close('}');
     }
