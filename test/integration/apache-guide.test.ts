@@ -210,7 +210,7 @@ describe('the guide’s files exactly as given, behind `Listen 127.0.0.1:PORT` (
       const port = await deadPort();
       const value = imported(await asGiven(file, port), file);
       expect(value.config.listeners).toEqual([
-        { name: `http-${port}`, port, address: '127.0.0.1', tls: false, http2: true },
+        { name: `http-${port}`, port, address: '127.0.0.1', tls: false, http2: false },
       ]);
       expect(value.warnings.map((w) => w.message)).not.toContainEqual(
         expect.stringMatching(/no Listen for port|is never chosen|cannot open both/),

@@ -374,6 +374,11 @@ export class Collector {
         if (!serverish) return this.#misplaced(d, ctx);
         scope.tls = onOff(d.args[0]) === true;
         return;
+      case 'protocols':
+        if (!serverish) return this.#misplaced(d, ctx);
+        scope.protocols = d.args.map((a) => a.toLowerCase());
+        scope.protocolsSource = sourceOf(d);
+        return;
       case 'proxyvia': {
         const v = d.args[0]?.toLowerCase();
         if (v !== 'on' && v !== 'full')

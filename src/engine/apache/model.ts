@@ -89,6 +89,9 @@ export interface Scope {
   proxyTimeout?: number;
   timeout?: number;
   tls: boolean;
+  /** `Protocols h2 h2c http/1.1`, lowercased; undefined inherits (the main server's, else http/1.1). */
+  protocols?: string[];
+  protocolsSource?: Source;
   passes: PassRule[];
   reverses: ReverseRule[];
   cookies: CookieRule[];

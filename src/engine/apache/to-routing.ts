@@ -13,6 +13,7 @@ import {
 import { formatPath, type ConfigProblem } from '../config-file.js';
 import { applyProxyAccess } from './access.js';
 import { planListeners, type ListenerDraft } from './addresses.js';
+import { listenerHttp2 } from './protocols.js';
 import { certificateName, tlsHostnames } from './tls-names.js';
 import { applyStickyCookies, balancerOf, type BalancerResult } from './balancers.js';
 import { Collector } from './collect.js';
@@ -247,6 +248,7 @@ export function importApacheText(text: string, file: string): ApacheImportResult
         port: l.port,
         address: l.address,
         ...(l.tls ? { tls: true } : {}),
+        ...(listenerHttp2(l, model.main, findings) ? {} : { http2: false }),
         ...(hostnames.length > 0 ? { hostnames } : {}),
       };
     }),

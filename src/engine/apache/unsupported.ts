@@ -52,7 +52,6 @@ const table: [string, string][] = [
     'traceenable',
     'adddefaultcharset',
     'defaultruntimedir',
-    'protocols',
   ].map((k): [string, string] => [k, PROCESS]),
   ['include', 'included files are not read; import each file on its own'],
   ['includeoptional', 'included files are not read; import each file on its own'],

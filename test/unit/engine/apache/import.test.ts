@@ -31,7 +31,7 @@ describe('Apache import: listeners and virtual hosts', () => {
   it('binds the address a VirtualHost names and keeps its port', () => {
     const v = imported(vhost('ProxyPass / http://127.0.0.1:3000/'));
     expect(v.config.listeners).toEqual([
-      { name: 'http-8080', port: 8080, address: '127.0.0.1', tls: false, http2: true },
+      { name: 'http-8080', port: 8080, address: '127.0.0.1', tls: false, http2: false },
     ]);
   });
 

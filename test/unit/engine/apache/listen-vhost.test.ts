@@ -122,7 +122,7 @@ describe('Apache import: Listen and <VirtualHost> addresses share sockets as in 
       lines('Listen 127.0.0.1:8443 https', ...site('*:8443', 'http://127.0.0.1:3000/')),
     );
     expect(v.config.listeners).toEqual([
-      { name: 'https-8443', port: 8443, address: '127.0.0.1', tls: true, http2: true },
+      { name: 'https-8443', port: 8443, address: '127.0.0.1', tls: true, http2: false },
     ]);
   });
 
@@ -429,6 +429,58 @@ describe('Apache import: a Debian-style split configuration', () => {
         '1: Include: included files are not read; import each file on its own; ignored',
         '2: IncludeOptional: included files are not read; import each file on its own; ignored',
       ]),
+    );
+  });
+});
+
+describe('Apache import: Protocols (mod_http2) decides a listener’s http2', () => {
+  const listenerOf = (text: string) => imported(text).config.listeners[0];
+
+  it('is HTTP/1.1 only without Protocols, as httpd is', () => {
+    expect(listenerOf(lines('Listen 8080', 'ProxyPass / http://127.0.0.1:3000/'))?.http2).toBe(
+      false,
+    );
+  });
+
+  it('offers h2c on a plain socket and h2 on a TLS one, from the main server or the vhost', () => {
+    expect(
+      listenerOf(lines('Protocols h2c http/1.1', 'Listen 8080', 'ProxyPass / http://127.0.0.1:1/'))
+        ?.http2,
+    ).toBe(true);
+    // h2 is TLS only: on a plain socket it offers nothing.
+    expect(
+      listenerOf(lines('Protocols h2 http/1.1', 'Listen 8080', 'ProxyPass / http://127.0.0.1:1/'))
+        ?.http2,
+    ).toBe(false);
+    const tls = lines(
+      'Listen 8443 https',
+      '<VirtualHost *:8443>',
+      '  SSLEngine on',
+      '  Protocols h2 http/1.1',
+      '  ProxyPass / http://127.0.0.1:1/',
+      '</VirtualHost>',
+    );
+    expect(listenerOf(tls)).toMatchObject({ tls: true, http2: true });
+  });
+
+  it('follows the first virtual host of a socket, and says so when another differs', () => {
+    const v = imported(
+      lines(
+        'Listen 8080',
+        '<VirtualHost *:8080>',
+        '  ServerName a.test',
+        '  ProxyPass / http://127.0.0.1:1/',
+        '</VirtualHost>',
+        '<VirtualHost *:8080>',
+        '  ServerName b.test',
+        '  Protocols h2c http/1.1',
+        '  ProxyPass / http://127.0.0.1:2/',
+        '</VirtualHost>',
+      ),
+    );
+    expect(v.config.listeners[0]?.http2).toBe(false);
+    expect(warnings(v)).toContainEqual(
+      expect.stringMatching(/^8: Protocols: this virtual host offers HTTP\/2 where the first/),
     );
   });
 });
