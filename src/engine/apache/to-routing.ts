@@ -58,14 +58,25 @@ function moveBalancerParams(model: ApacheModel): void {
   }
 }
 
+/** What a route does, for its name when its path says nothing (`/` with a pattern). */
+function actionWord(route: RouteInput): string {
+  if (route.redirect) return 'redirect';
+  if (route.respond) return route.respond.page === 'balancers' ? 'balancer-manager' : 'answer';
+  if (route.match?.when?.some((c) => /^header:upgrade$/i.test(c.on ?? ''))) return 'websocket';
+  return 'pattern';
+}
+
 function routeName(route: RouteInput, used: Set<string>): string {
   const path = route.match?.path ?? '/';
   const host = route.match?.host;
-  const slug = path
+  const formed = route.match?.pathRegex !== undefined || (route.match?.when ?? []).length > 0;
+  let slug = path
     .split('/')
     .filter(Boolean)
     .join('-')
     .replace(/[^A-Za-z0-9._-]/g, '-');
+  if (formed || route.redirect || route.respond)
+    slug = slug ? `${slug}-${actionWord(route)}` : actionWord(route);
   const hostPart = host?.replace(/^\*\./, 'any.');
   let base = hostPart ? (slug ? `${hostPart}-${slug}` : hostPart) : slug || 'root';
   base = base.replace(/^[^A-Za-z0-9]+/, '').slice(0, 56) || 'route';
