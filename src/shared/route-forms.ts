@@ -136,12 +136,18 @@ export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
 
 export const redirectSchema = z
   .strictObject({
-    to: z.string().min(1).meta({
-      description:
-        'Where to send the client: an absolute URL or a path. Without placeholders on a route with no pathRegex, the rest of the path after match.path is appended (Apache Redirect); otherwise it is used as written, placeholders filled in (RedirectMatch, RewriteRule [R]).',
-    }),
+    to: z
+      .string()
+      .min(
+        1,
+        'must say where to send the client: a path such as /new or a URL such as https://example.com/',
+      )
+      .meta({
+        description:
+          'Where to send the client: an absolute URL or a path. Without placeholders on a route with no pathRegex, the rest of the path after match.path is appended (Apache Redirect); otherwise it is used as written, placeholders filled in (RedirectMatch, RewriteRule [R]).',
+      }),
     status: z
-      .literal(REDIRECT_STATUSES)
+      .literal(REDIRECT_STATUSES, { error: 'must be 301, 302, 303, 307 or 308' })
       .default(302)
       .meta({ description: '301, 302, 303, 307 or 308.' }),
   })
@@ -151,8 +157,15 @@ export const RESPOND_PAGES = ['balancers'] as const;
 
 export const respondSchema = z
   .strictObject({
-    status: z.int().min(200).max(599).default(404),
-    body: z.string().max(65536).optional(),
+    status: z
+      .int('must be a whole number')
+      .min(200, 'must be an HTTP status from 200 to 599')
+      .max(599, 'must be an HTTP status from 200 to 599')
+      .default(404),
+    body: z
+      .string()
+      .max(65536, 'must be at most 64 KiB; serve bigger files from a backend')
+      .optional(),
     contentType: z.string().default('text/plain; charset=utf-8'),
     page: z.enum(RESPOND_PAGES).optional().meta({
       description:
