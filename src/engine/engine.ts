@@ -22,7 +22,7 @@ import { Recorder, type CaptureLimits } from './capture/recorder.js';
 import { compileClientTimeouts } from './client-timeouts.js';
 import { ExchangeHandler, type Runtime } from './exchange-handler.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
-import { Forwarder } from './forwarder/forwarder.js';
+import { Forwarder, type Http2SessionStatus } from './forwarder/forwarder.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
 import { CertificateAuthority } from './tls/authority.js';
@@ -56,6 +56,8 @@ export interface EngineEvents {
 /** balancer-manager's view of one member: configuration and live statistics. */
 export interface MemberStatus extends MemberConfig {
   stats: Omit<MemberStats, 'url' | 'lbStatus'>;
+  /** h2c:// and h2:// members: the transport's session to the member, read now. */
+  http2?: Http2SessionStatus;
 }
 
 export interface BalancerStatus {
@@ -263,7 +265,8 @@ export class Engine {
       ...(b.config.stickySession === undefined ? {} : { stickySession: b.config.stickySession }),
       members: b.members.map((m) => {
         const { url: _url, lbStatus: _lb, ...stats } = m.stats;
-        return { ...m.config, stats };
+        if (!m.target.http2) return { ...m.config, stats };
+        return { ...m.config, stats, http2: this.#forwarder.http2Session(m.target.origin) };
       }),
     }));
   }

@@ -78,11 +78,26 @@ const memberStatsSchema = z.object({
   consecutiveFails: z.number(),
 });
 
+/** An h2c:// or h2:// member's session, as the HTTP/2 transport holds it (read on demand). */
+export const http2SessionSchema = z.object({
+  /** none: no request went there yet; closed: GOAWAY, idle or failed (the next request reopens). */
+  state: z.enum(['none', 'connecting', 'connected', 'closed']),
+  streams: z.number(),
+  /** The backend's SETTINGS_MAX_CONCURRENT_STREAMS; null before SETTINGS or when unlimited. */
+  maxConcurrentStreams: z.number().nullable(),
+  connectedAt: z.number().optional(),
+  goaways: z.number(),
+  lastGoaway: z.object({ at: z.number(), code: z.number() }).optional(),
+});
+export type Http2SessionStatus = z.infer<typeof http2SessionSchema>;
+
 export const balancerStatusSchema = z.object({
   name: z.string(),
   method: z.enum(BALANCER_METHODS),
   stickySession: z.string().optional(),
-  members: z.array(memberSchema.extend({ stats: memberStatsSchema })),
+  members: z.array(
+    memberSchema.extend({ stats: memberStatsSchema, http2: http2SessionSchema.optional() }),
+  ),
 });
 export type BalancerStatus = z.infer<typeof balancerStatusSchema>;
 

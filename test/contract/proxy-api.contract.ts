@@ -4,6 +4,8 @@
  * browser. Each transport's test file calls `proxyApiContract` with its own connector.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +17,40 @@ import { harSchema } from '../support/har-schema.js';
 
 export type Connect = (api: EngineApi) => Promise<{ client: ProxyClient; close(): Promise<void> }>;
 
-function configFor(a: Backend, b: Backend) {
+function configFor(a: Backend, b: Backend, h2c: string) {
   return {
     version: 1,
     listeners: [{ name: 'web', port: 0 }],
     routes: [
       { name: 'shop', match: { path: '/shop' }, to: 'balancer://cluster/' },
+      { name: 'grpc', match: { path: '/grpc' }, to: 'balancer://grpc/' },
       { name: 'app', match: { path: '/' }, to: a.url },
     ],
-    balancers: [{ name: 'cluster', members: [{ url: a.url }, { url: b.url }] }],
+    balancers: [
+      { name: 'cluster', members: [{ url: a.url }, { url: b.url }] },
+      { name: 'grpc', members: [{ url: h2c }] },
+    ],
+  };
+}
+
+/** An h2c backend that answers every stream at once, allowing 50 concurrent streams. */
+async function startH2c(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 50 } });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => sessions.add(s.on('close', () => sessions.delete(s))));
+  server.on('stream', (stream) => {
+    stream.on('error', () => {});
+    stream.respond({ ':status': 200 });
+    stream.end('h2');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `h2c://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -47,6 +74,7 @@ export function proxyApiContract(transport: string, connect: Connect): void {
   describe(`ProxyApi contract (${transport})`, () => {
     let a: Backend;
     let b: Backend;
+    let h2c: Awaited<ReturnType<typeof startH2c>>;
     let engine: Engine;
     let api: EngineApi;
     let client: ProxyClient;
@@ -57,6 +85,7 @@ export function proxyApiContract(transport: string, connect: Connect): void {
     beforeAll(async () => {
       a = await startBackend('a');
       b = await startBackend('b');
+      h2c = await startH2c();
       const dir = await mkdtemp(join(tmpdir(), 'switchyard-contract-'));
       configPath = join(dir, 'switchyard.yaml');
       await writeFile(configPath, `# kept comment\nversion: 1\n`);
@@ -75,6 +104,7 @@ export function proxyApiContract(transport: string, connect: Connect): void {
       await engine.close({ graceMs: 100 });
       await a.close();
       await b.close();
+      await h2c.close();
     });
 
     it('validates routing-file text with problems at their lines', async () => {
@@ -88,7 +118,7 @@ export function proxyApiContract(transport: string, connect: Connect): void {
     });
 
     it('applies a configuration live and reports its listeners', async () => {
-      const result = await client.applyConfig(configFor(a, b));
+      const result = await client.applyConfig(configFor(a, b, h2c.url));
       expect(result.listeners).toHaveLength(1);
       proxyUrl = result.listeners[0]!.url;
       const status = await client.getStatus();
@@ -168,6 +198,34 @@ export function proxyApiContract(transport: string, connect: Connect): void {
       await expect(client.setMember('nope', b.url, { state: 'disabled' })).rejects.toThrow(
         /no balancer is named 'nope'/,
       );
+    });
+
+    it("shows an h2c member's HTTP/2 session: none, then connected with the backend's limit", async () => {
+      const grpc = async () => (await client.listBalancers()).find((x) => x.name === 'grpc')!;
+      const before = (await grpc()).members[0]!;
+      expect(before.http2).toEqual({
+        state: 'none',
+        streams: 0,
+        maxConcurrentStreams: null,
+        goaways: 0,
+      });
+      expect((await fetch(`${proxyUrl}/grpc/x`)).status).toBe(200);
+      const event = next(
+        client,
+        'balancers',
+        (list) => list.find((x) => x.name === 'grpc')?.members[0]?.http2?.state === 'connected',
+      );
+      expect((await grpc()).members[0]!.http2).toMatchObject({
+        state: 'connected',
+        streams: 0,
+        maxConcurrentStreams: 50,
+        goaways: 0,
+        connectedAt: expect.any(Number),
+      });
+      // The same status reaches listeners of the once-a-second statistics event.
+      await event;
+      const [cluster] = await client.listBalancers();
+      expect(cluster?.members[0]).not.toHaveProperty('http2');
     });
 
     it('saves the configuration in force back to the routing file, keeping comments', async () => {

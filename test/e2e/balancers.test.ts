@@ -2,8 +2,11 @@
  * The Balancers view in real Chromium against the headless `switchyard` command with
  * three real backends: a member's switch (named after its URL) takes it out of rotation
  * and the next requests go only to the others; the state menu and the load factor apply
- * live too. Screenshots for the README are taken on the way.
+ * live too. An h2c member's row shows its HTTP/2 session with the streams in flight.
+ * Screenshots for the README are taken on the way.
  */
+import http2, { type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { deadPort, startBackend, type Backend } from '../support/backend.js';
@@ -26,6 +29,11 @@ describe.skipIf(missing !== undefined)(
     let browser: Browser;
     let page: Page;
     let port: number;
+    let h2: http2.Http2Server;
+    let h2Url: string;
+    /** Streams the h2c backend holds open until the test releases them. */
+    const held: ServerHttp2Stream[] = [];
+    const h2Sessions = new Set<http2.ServerHttp2Session>();
 
     /** Requests a backend served for clients (health checks aside). */
     const shopRequests = (b: Backend): number =>
@@ -44,9 +52,20 @@ describe.skipIf(missing !== undefined)(
         ensureBuilt(),
       ]);
       const dead = await deadPort();
+      h2 = http2.createServer({ settings: { maxConcurrentStreams: 100 } });
+      h2.on('session', (s) => h2Sessions.add(s.on('close', () => h2Sessions.delete(s))));
+      h2.on('stream', (stream) => {
+        stream.on('error', () => {});
+        held.push(stream);
+      });
+      await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+      h2Url = `h2c://127.0.0.1:${(h2.address() as AddressInfo).port}`;
       app = await startHeadless({
         listeners: [{ name: 'web', port: 0 }],
-        routes: [{ name: 'shop', match: { path: '/' }, to: 'balancer://cluster/' }],
+        routes: [
+          { name: 'grpc', match: { path: '/grpc' }, to: 'balancer://grpc/' },
+          { name: 'shop', match: { path: '/' }, to: 'balancer://cluster/' },
+        ],
         balancers: [
           {
             name: 'cluster',
@@ -60,6 +79,7 @@ describe.skipIf(missing !== undefined)(
               { url: `http://127.0.0.1:${dead}`, route: '4', state: 'standby' },
             ],
           },
+          { name: 'grpc', members: [{ url: h2Url }] },
         ],
       });
       port = Number(new URL(app.listeners.get('web')!).port);
@@ -73,6 +93,29 @@ describe.skipIf(missing !== undefined)(
       await browser?.close();
       await app?.stop();
       await Promise.all((backends ?? []).map((b) => b.close()));
+      for (const s of h2Sessions) s.destroy();
+      await new Promise((resolve) => (h2 ? h2.close(resolve) : resolve(undefined)));
+    });
+
+    it("shows an h2c member's session: streams in flight while calls are open, then 0", async () => {
+      const session = page
+        .getByRole('row', { name: new RegExp(h2Url) })
+        .getByTestId('member-session');
+      await expect.poll(() => session.textContent()).toMatch(/HTTP\/2 · no session yet/);
+      const calls = [1, 2, 3].map((i) => send(port, `/grpc/hold/${i}`));
+      await expect.poll(() => held.length).toBe(3);
+      // Statistics arrive once a second while the view is open.
+      await expect
+        .poll(() => session.textContent(), { timeout: 5_000 })
+        .toContain('HTTP/2 · connected · 3 streams in flight (max 100)');
+      for (const stream of held.splice(0)) {
+        stream.respond({ ':status': 200 });
+        stream.end('done');
+      }
+      expect((await Promise.all(calls)).map((r) => r.status)).toEqual([200, 200, 200]);
+      await expect
+        .poll(() => session.textContent(), { timeout: 5_000 })
+        .toContain('HTTP/2 · connected · 0 streams in flight (max 100)');
     });
 
     it('shows every member with a switch named after its URL', async () => {

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { Http1Transport } from './http1.js';
 import { Http2Transport } from './http2.js';
+import type { Http2SessionStatus } from './http2-status.js';
 import type { Transport } from './transport.js';
 import { Tunnels, type TunnelHandlers, type TunnelRequest } from './tunnels.js';
 import {
@@ -23,13 +24,14 @@ import {
 } from './web-exchange.js';
 
 export type { FailureKind, ForwardFailure } from './failures.js';
+export type { Http2SessionStatus } from './http2-status.js';
 export type { UpstreamHead } from './transport.js';
 export type { TunnelHandlers } from './tunnels.js';
 export type { UpstreamRequest, WebHandle, WebHandlers } from './web-exchange.js';
 
 export class Forwarder {
   readonly #http1: Transport = new Http1Transport();
-  readonly #http2: Transport = new Http2Transport();
+  readonly #http2 = new Http2Transport();
   readonly #tunnels = new Tunnels();
 
   web(
@@ -52,6 +54,11 @@ export class Forwarder {
     handlers: TunnelHandlers,
   ): void {
     this.#tunnels.open(req, socket, head, upstream, handlers);
+  }
+
+  /** The HTTP/2 session to a backend origin (`UrlTarget.origin`), read now. */
+  http2Session(origin: string): Http2SessionStatus {
+    return this.#http2.status(origin);
   }
 
   /** Also trust these CA certificates (the local CA) for TLS backends. */

@@ -26,6 +26,12 @@ import http2, {
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
 import type { UrlTarget } from '../router.js';
+import {
+  noSession,
+  OriginSessions,
+  type Http2SessionStatus,
+  type SessionFacts,
+} from './http2-status.js';
 import type { InFlight, ResponseSink, Transport, TransportRequest } from './transport.js';
 
 const IDLE_CLOSE_MS = 60_000;
@@ -45,10 +51,14 @@ const CONNECTION_SPECIFIC = new Set([
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
 /** The session to one backend origin, and whether it may take new streams. */
-class Session {
+class Session implements SessionFacts {
   readonly session: ClientHttp2Session;
   /** Received the backend's SETTINGS: it speaks HTTP/2. */
   ready = false;
+  /** When it did (epoch ms), for the balancer view. */
+  connectedAt: number | undefined;
+  /** Streams opened and not yet closed (http2-status.ts says why this one is counted). */
+  streams = 0;
   /** A GOAWAY arrived, or the session ended: no new streams. */
   closed = false;
   /** Streams above this id were not processed (GOAWAY's last stream id). */
@@ -63,7 +73,7 @@ class Session {
     else this.#waiting.push(then);
   }
 
-  constructor(target: UrlTarget, verifyTls: boolean, ca: string) {
+  constructor(target: UrlTarget, verifyTls: boolean, ca: string, origin: OriginSessions) {
     const authority = `${target.secure ? 'https' : 'http'}://${target.host}`;
     this.session = http2.connect(
       authority,
@@ -75,9 +85,11 @@ class Session {
     session.on('remoteSettings', () => {
       if (this.ready) return;
       this.ready = true;
+      this.connectedAt = Date.now();
       for (const waiter of this.#waiting.splice(0)) waiter();
     });
-    session.on('goaway', (_code: number, lastStreamID: number) => {
+    session.on('goaway', (code: number, lastStreamID: number) => {
+      origin.goaway(code);
       this.closed = true;
       this.lastStreamId = lastStreamID;
     });
@@ -141,6 +153,7 @@ class Http2Request implements InFlight {
       return;
     }
     this.#stream = stream;
+    this.#session.streams++;
     this.#session.whenReady(() => this.#aborted || this.#sink.connected());
     stream.on('response', (head: Http2Headers) => {
       if (this.#aborted) return;
@@ -163,6 +176,7 @@ class Http2Request implements InFlight {
     });
     stream.on('error', (error: NodeJS.ErrnoException) => this.#fail(error, this.#refused(stream)));
     stream.on('close', () => {
+      this.#session.streams--;
       if (this.#settled || this.#aborted) return;
       const code = stream.rstCode ?? 0;
       const refused = this.#refused(stream);
@@ -246,14 +260,24 @@ function requestHeaders(request: TransportRequest): Http2OutgoingHeaders {
 
 export class Http2Transport implements Transport {
   readonly #sessions = new Map<string, Session>();
+  /** Per backend origin (whatever the TLS verification): the latest session, GOAWAYs. */
+  readonly #origins = new Map<string, OriginSessions>();
   #ca: string = tls.rootCertificates.join('\n');
+
+  /** The session to this origin (`UrlTarget.origin`) as the balancer view shows it. */
+  status(origin: string): Http2SessionStatus {
+    return this.#origins.get(origin)?.status() ?? noSession();
+  }
 
   #session(request: TransportRequest): Session {
     const { target, verifyTls } = request;
     const key = `${target.origin}|${target.secure && !verifyTls ? 'any' : 'verify'}`;
     let session = this.#sessions.get(key);
     if (!session || session.closed || session.session.destroyed) {
-      session = new Session(target, verifyTls, this.#ca);
+      let origin = this.#origins.get(target.origin);
+      if (!origin) this.#origins.set(target.origin, (origin = new OriginSessions()));
+      session = new Session(target, verifyTls, this.#ca, origin);
+      origin.current = session;
       const made = session;
       made.session.on('close', () => {
         if (this.#sessions.get(key) === made) this.#sessions.delete(key);
