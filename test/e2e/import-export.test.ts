@@ -69,7 +69,7 @@ describe.skipIf(missing !== undefined)(
         'ProxyRequests Off',
         `ProxyPass /api/ ${api.url}/`,
         `ProxyPassReverse /api/ ${api.url}/`,
-        'RewriteEngine On',
+        'RewriteMap lower int:tolower',
       ].join('\n');
       await page.getByRole('textbox', { name: 'Apache configuration' }).fill(apache);
       await page.getByRole('button', { name: 'Preview', exact: true }).click();
@@ -78,13 +78,13 @@ describe.skipIf(missing !== undefined)(
       await expect.poll(() => yaml.textContent()).toContain('path: /api/');
       expect(await yaml.textContent()).toContain(`port: ${port}`);
       const warnings = page.getByRole('list', { name: 'Import warnings' });
-      expect(await warnings.textContent()).toContain('RewriteEngine');
+      expect(await warnings.textContent()).toContain('RewriteMap');
       // The warning's line button puts the caret on that Apache line.
       await page.getByRole('button', { name: 'Go to Apache line 5' }).click();
       const caret = await page
         .getByRole('textbox', { name: 'Apache configuration' })
         .evaluate((el) => (el as unknown as { selectionStart: number }).selectionStart);
-      expect(caret).toBe(apache.indexOf('RewriteEngine'));
+      expect(caret).toBe(apache.indexOf('RewriteMap'));
 
       // Nothing is in force yet: the port is not listening.
       await expect(fetch(`http://127.0.0.1:${port}/api/hello`)).rejects.toThrow();

@@ -219,7 +219,7 @@ describe('route form: actions', () => {
     await pick('route-action', 'respond');
     expect(picked('route-respond-kind')).toBe('fixed');
     await type('#route-respond-status', '99');
-    expect(text()).toContain('Too small: expected number to be >=200');
+    expect(text()).toContain('must be an HTTP status from 200 to 599');
     expect(button('Update route', drawer()).disabled).toBe(true);
     await type('#route-respond-status', '503');
     await type('#route-respond-type', 'application/json');
