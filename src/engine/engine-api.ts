@@ -27,6 +27,7 @@ import type { Engine } from './engine.js';
 import { importApacheText } from './apache/to-routing.js';
 import { importToYaml } from './apache/to-yaml.js';
 import { exportConfig } from './export/export.js';
+import { reflectionTarget } from './grpc/reflection-target.js';
 import { CertificateAuthority, caPaths } from './tls/authority.js';
 import { caFile, changeTrust } from './tls/trust.js';
 import { nodeTrustHint, type TrustStore } from './tls/trust-store.js';
@@ -286,6 +287,14 @@ export class EngineApi implements ProxyApi {
   async exchangeAsCurl(...[id]: ApiParams<'exchangeAsCurl'>): Promise<string> {
     const rec = this.#recording(id);
     return toCurl(rec.detail(), rec.body('request'));
+  }
+
+  async grpcSchema(...[id]: ApiParams<'grpcSchema'>): Promise<ApiResult<'grpcSchema'>> {
+    const summary = this.#recording(id).summary;
+    if (!summary.grpc) throw new ApiError(`exchange ${id} is not a gRPC call`);
+    const { service, method } = summary.grpc;
+    const backend = reflectionTarget(this.#engine.config, summary);
+    return this.#engine.grpcSchemas.schemaFor(service, method, backend);
   }
 
   async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {

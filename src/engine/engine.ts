@@ -23,6 +23,7 @@ import { compileClientTimeouts } from './client-timeouts.js';
 import { ExchangeHandler, type Runtime } from './exchange-handler.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
 import { Forwarder, type Http2SessionStatus } from './forwarder/forwarder.js';
+import { GrpcSchemas } from './grpc/grpc-schemas.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
 import { CertificateAuthority } from './tls/authority.js';
@@ -33,6 +34,8 @@ export interface EngineOptions {
   dataDir: string;
   /** Traffic log limits; see DEFAULT_CAPTURE_LIMITS. */
   capture?: Partial<CaptureLimits>;
+  /** Where the routing file's relative paths (grpc.protos) start; default: the working directory. */
+  configDir?: string;
 }
 
 export interface CloseOptions {
@@ -75,6 +78,9 @@ export class Engine {
   readonly events = new EventEmitter<EngineEvents>();
   /** The traffic log. */
   readonly recorder: Recorder;
+  /** Message schemas of gRPC calls for the inspector (.proto files, server reflection). */
+  readonly grpcSchemas = new GrpcSchemas();
+  readonly #configDir: string;
   readonly #forwarder = new Forwarder();
   readonly #handler: ExchangeHandler;
   readonly #listeners: ListenerPool;
@@ -92,6 +98,7 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.dataDir = options.dataDir;
+    this.#configDir = options.configDir ?? process.cwd();
     this.recorder = new Recorder(options.capture);
     this.#handler = new ExchangeHandler(
       this.#forwarder,
@@ -184,6 +191,9 @@ export class Engine {
       new Set(config.balancers.flatMap((b) => b.members.map((m) => memberLabel(m.url)))),
     );
     this.#health.update([...runtime.balancers.values()]);
+    for (const problem of await this.grpcSchemas.configure(config.grpc, this.#configDir)) {
+      this.events.emit('warning', problem);
+    }
     return this.#listeners.status();
   }
 

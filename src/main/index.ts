@@ -5,6 +5,7 @@
  * session), ipc.ts (the bridge), host-api.ts and elevation.ts (CA trust with a password
  * prompt), routing-file.ts, tray.ts, menu.ts; the demo is the engine's (src/engine/demo.ts).
  */
+import { dirname } from 'node:path';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { startDemo, type Demo } from '../engine/demo.js';
 import { EngineApi } from '../engine/engine-api.js';
@@ -86,7 +87,7 @@ async function start(): Promise<void> {
 
   const dataDir = app.getPath('userData');
   const routingFile = routingFilePath(dataDir);
-  const engine = new Engine({ dataDir });
+  const engine = new Engine({ dataDir, configDir: dirname(routingFile) });
   const engineApi = new EngineApi(engine, {
     host: 'electron',
     version: app.getVersion(),

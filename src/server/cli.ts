@@ -136,7 +136,7 @@ export async function serve(
     }
     return undefined;
   }
-  const engine = new Engine({ dataDir: options.dataDir });
+  const engine = new Engine({ dataDir: options.dataDir, configDir: dirname(resolve(file)) });
   engine.events.on('warning', (message) => io.err(`warning: ${message}`));
   try {
     printListeners(io, await engine.apply(loaded.config));

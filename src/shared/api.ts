@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { BALANCER_METHODS, MEMBER_STATES, memberSchema } from './config.js';
 import { BODY_SIDES, exchangeDetailSchema, exchangeSummarySchema } from './exchange.js';
+import { grpcCallSchemaSchema } from './protobuf-schema.js';
 
 /** Routing-file data as the user writes it; the engine validates it fully. */
 const configInput = z.record(z.string(), z.unknown());
@@ -191,6 +192,11 @@ export const API = {
   /** HAR 1.2 JSON text of the exchanges matching the filter (all when none). */
   exportHar: { params: z.tuple([exchangeFilterSchema.optional()]), result: z.string() },
   exchangeAsCurl: { params: z.tuple([id]), result: z.string() },
+  /**
+   * The message schema of a recorded gRPC call: from the routing file's .proto files, else
+   * by server reflection from the backend that served it (asked once, remembered).
+   */
+  grpcSchema: { params: z.tuple([id]), result: grpcCallSchemaSchema },
   /** Send the recorded request again through the listener it came in on. */
   replayExchange: { params: z.tuple([id]), result: z.object({ status: z.number() }) },
   /** Apache configuration text → routing-file YAML (nothing is applied). */

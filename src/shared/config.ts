@@ -392,6 +392,15 @@ export const clientTimeoutsSchema = z
   })
   .meta({ description: 'Limits on slow clients: 408 instead of a backend held for ever.' });
 
+const grpcSchema = z
+  .strictObject({
+    protos: z.array(z.string().min(1)).default([]).meta({
+      description:
+        '.proto files that name the fields of gRPC messages in the traffic inspector, relative to this routing file. Calls no file describes are asked of the backend by server reflection (grpc.reflection.v1, then v1alpha).',
+    }),
+  })
+  .meta({ description: 'gRPC in the traffic inspector: message schemas.' });
+
 const configShape = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(CONFIG_VERSION).meta({ description: 'Routing file format version.' }),
@@ -400,6 +409,7 @@ const configShape = z.strictObject({
   routes: z.array(routeSchema).default([]),
   balancers: z.array(balancerSchema).default([]),
   clientTimeouts: clientTimeoutsSchema.default(CLIENT_TIMEOUT_DEFAULTS),
+  grpc: grpcSchema.optional(),
 });
 
 type Shape = z.output<typeof configShape>;
@@ -503,6 +513,7 @@ export type {
   SimpleConditionConfig,
 } from './route-forms.js';
 export type ClientTimeoutsConfig = RoutingConfig['clientTimeouts'];
+export type GrpcConfig = NonNullable<RoutingConfig['grpc']>;
 export type BalancerConfig = RoutingConfig['balancers'][number];
 export type MemberConfig = BalancerConfig['members'][number];
 export type HealthCheckConfig = NonNullable<BalancerConfig['healthCheck']>;

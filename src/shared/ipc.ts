@@ -27,6 +27,7 @@ const METHOD_TABLE = {
   setCapturePaused: true,
   exportHar: true,
   exchangeAsCurl: true,
+  grpcSchema: true,
   replayExchange: true,
   importApache: true,
   exportConfig: true,

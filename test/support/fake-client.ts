@@ -278,6 +278,7 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
     },
     exportHar: () => data.har,
     exchangeAsCurl: (id) => `curl 'http://127.0.0.1:8080/api/items/${id}'`,
+    grpcSchema: () => ({ types: {}, source: 'none' as const, note: 'no .proto file' }),
     replayExchange: () => ({ status: 200 }),
     importApache: () => ({ ok: true, yaml: 'version: 1\n', problems: [] }),
     exportConfig: (server) => `# ${server} configuration\n`,
