@@ -354,7 +354,18 @@ describe('export for another server', () => {
     await showFor('Caddy');
     expect(exported()?.textContent).toContain('# for caddy');
     expect(exported()?.getAttribute('aria-label')).toBe('Caddy configuration');
-    expect(client.callsOf('exportConfig')).toEqual([['apache'], ['nginx'], ['caddy']]);
+    await showFor('HAProxy');
+    expect(exported()?.textContent).toContain('# for haproxy');
+    await showFor('Kubernetes Gateway API');
+    expect(exported()?.textContent).toContain('# for kubernetes');
+    expect(exported()?.getAttribute('aria-label')).toBe('Kubernetes Gateway API configuration');
+    expect(client.callsOf('exportConfig')).toEqual([
+      ['apache'],
+      ['nginx'],
+      ['caddy'],
+      ['haproxy'],
+      ['kubernetes'],
+    ]);
   });
 
   it('shows the configuration in force again when it changes', async () => {
