@@ -78,6 +78,12 @@ export const bodyInfoSchema = z.object({
   captured: z.number(),
   truncated: z.boolean(),
   contentType: z.string().optional(),
+  /**
+   * When the captured bytes arrived, for bodies read as a timeline (SSE, gRPC responses):
+   * flat pairs of byte offset and milliseconds since the exchange was accepted, one pair
+   * per chunk, at most 2,000 chunks.
+   */
+  arrivals: z.array(z.number()).optional(),
 });
 export type BodyInfo = z.infer<typeof bodyInfoSchema>;
 

@@ -6,7 +6,7 @@
  * exchanges already being recorded finish.
  *
  * Summaries are emitted when an exchange starts and when it ends — and, for a streaming gRPC
- * call, at most every 250 ms while its message counts change — never per chunk; the
+ * call or an event stream, at most every 250 ms while it moves — never per chunk; the
  * bridges batch them for the UI, and details and bodies are fetched on demand.
  */
 import { EventEmitter } from 'node:events';
@@ -66,6 +66,12 @@ export interface ExchangeStart {
 /** A streaming gRPC call's summary goes out again at most this often while it is open. */
 const LIVE_EVERY_MS = 250;
 
+/** Chunk arrival times kept per body (see CapturedBody.arrivals). */
+export const MAX_ARRIVALS = 2_000;
+
+/** Response types whose chunk arrival times are kept: their bodies are timelines. */
+const TIMELINE_TYPES = /^(text\/event-stream|application\/grpc)/i;
+
 /** Chunks up to this size are kept as latin1 strings: one cheap object for the GC each. */
 const SMALL_CHUNK = 16 * 1024;
 
@@ -79,11 +85,20 @@ class CapturedBody {
   readonly chunks: (string | Buffer)[] = [];
   size = 0;
   captured = 0;
+  /**
+   * When kept chunks arrived, flat: byte offset, ms since the exchange was accepted, …
+   * Only for bodies that are read as a timeline (SSE events, gRPC messages), and at most
+   * MAX_ARRIVALS chunks: two numbers a chunk in one array, nothing for the GC to walk.
+   */
+  arrivals: number[] | undefined;
 
-  add(chunk: Buffer, cap: number): number {
+  add(chunk: Buffer, cap: number, at?: number): number {
     this.size += chunk.length;
     const room = cap - this.captured;
     if (room <= 0) return 0;
+    if (this.arrivals && at !== undefined && this.arrivals.length < MAX_ARRIVALS * 2) {
+      this.arrivals.push(this.captured, at);
+    }
     const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.chunks.push(
       kept.length <= SMALL_CHUNK
@@ -108,6 +123,7 @@ class CapturedBody {
       captured: this.captured,
       truncated: this.size > this.captured,
       ...(contentType === undefined ? {} : { contentType }),
+      ...(this.arrivals ? { arrivals: this.arrivals.slice() } : {}),
     };
   }
 }
@@ -242,6 +258,10 @@ export class Recording {
     this.summary.timings.firstByte ??= this.#elapsed();
     this.summary.status = status;
     this.#responseHeaders = packOutgoing(headers);
+    const type = headers['content-type'];
+    if (typeof type === 'string' && TIMELINE_TYPES.test(type)) {
+      this.responseBody.arrivals ??= [];
+    }
   }
 
   requestData(chunk: Buffer): void {
@@ -259,7 +279,11 @@ export class Recording {
       this.#grpc.down.push(chunk);
       this.#countMessages('messagesDown', this.#grpc.down.count);
     }
-    this.#grow(this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes));
+    const at = this.responseBody.arrivals ? this.#elapsed() : undefined;
+    const kept = this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes, at);
+    this.#grow(at !== undefined && kept > 0 ? kept + 16 : kept);
+    // An event stream fills in live as a streaming gRPC call does (its counts do that).
+    if (at !== undefined && !this.summary.grpc) this.#live();
   }
 
   tunnelOpen(): void {
@@ -299,6 +323,11 @@ export class Recording {
     const grpc = this.summary.grpc;
     if (!grpc || grpc[side] === count) return;
     grpc[side] = count;
+    this.#live();
+  }
+
+  /** The summary goes out again (pending), at most every LIVE_EVERY_MS per exchange. */
+  #live(): void {
     const now = performance.now();
     if (this.#ended || now - this.#liveAt < LIVE_EVERY_MS) return;
     this.#liveAt = now;

@@ -12,6 +12,7 @@ import { sharedSubscription } from './shared-subscription';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BodySide, ExchangeDetail, ExchangeSummary } from '../../../shared/exchange.js';
+import type { GrpcCallSchema } from '../../../shared/protobuf-schema.js';
 import { useProxyClient } from '../api/inject.js';
 import {
   emptyFilter,
@@ -230,6 +231,11 @@ export const useTrafficStore = defineStore('traffic', () => {
     return client.getExchangeBody(id, side);
   }
 
+  /** What the engine knows of a gRPC call's message types (.proto files or reflection). */
+  function grpcSchema(id: number): Promise<GrpcCallSchema> {
+    return client.grpcSchema(id);
+  }
+
   function curl(id: number): Promise<string> {
     return act('Could not build the cURL command', () => client.exchangeAsCurl(id));
   }
@@ -261,6 +267,7 @@ export const useTrafficStore = defineStore('traffic', () => {
     setPaused,
     clear,
     exportHar,
+    grpcSchema,
     detail,
     body,
     curl,
