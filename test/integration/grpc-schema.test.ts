@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../src/engine/engine-api.js';
 import { Engine } from '../../src/engine/engine.js';
+import { API } from '../../src/shared/api.js';
 import type { ExchangeSummary } from '../../src/shared/exchange.js';
 import type { RoutingConfigInput } from '../../src/shared/config.js';
 import { decodeMessage, splitGrpcMessages } from '../../src/shared/protobuf-wire.js';
@@ -86,6 +87,8 @@ describe('gRPC schemas for the inspector', () => {
       expect((await s.client.get('A-1')).items).toHaveLength(2);
       expect(await s.client.watch('B')).toHaveLength(3);
       const get = await s.api.grpcSchema((await exchangeOf(s.api, 'Get')).id);
+      // What the bridges validate the answer with, before it reaches the UI.
+      expect(API.grpcSchema.result.safeParse(get).success).toBe(true);
       expect(get).toMatchObject({
         source: 'proto',
         origin: join(dir, 'orders.proto'),
@@ -142,6 +145,7 @@ describe('gRPC schemas for the inspector', () => {
       await s.client.get('R-1');
       await s.client.watch('R');
       const get = await s.api.grpcSchema((await exchangeOf(s.api, 'Get')).id);
+      expect(API.grpcSchema.result.safeParse(get).success).toBe(true);
       expect(get).toMatchObject({
         source: 'reflection',
         origin: `http://127.0.0.1:${reflecting.port}`,
@@ -171,6 +175,20 @@ describe('gRPC schemas for the inspector', () => {
       expect(none.source).toBe('none');
       expect(none.note).toMatch(/reflection/);
       expect(none.types).toEqual({});
+    } finally {
+      await close(s);
+    }
+  });
+
+  it('says why when the backend cannot be reached, quickly', async () => {
+    const s = await setup(9, {}, dir);
+    try {
+      await expect(s.client.get('D-1')).rejects.toThrow();
+      const started = Date.now();
+      const none = await s.api.grpcSchema((await exchangeOf(s.api, 'Get')).id);
+      expect(none).toMatchObject({ source: 'none', types: {} });
+      expect(none.note).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
+      expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       await close(s);
     }

@@ -12,12 +12,13 @@ import { formatProtoProblem, loadProtoFiles, type LoadedProto } from './proto-fi
 import { reflectService, type ReflectionOptions } from './reflection.js';
 import type protobuf from 'protobufjs';
 
-/** A failed reflection is tried again after this long. */
+/** A failed reflection is tried again after this long; a schema is asked again after REFRESH_MS. */
 const RETRY_FAILED_MS = 30_000;
+const REFRESH_MS = 5 * 60_000;
 /** Backend+service pairs remembered at most. */
 const MAX_CACHED = 200;
 
-type Reflected = { ok: true; root: protobuf.Root } | { ok: false; note: string; at: number };
+type Reflected = { at: number } & ({ ok: true; root: protobuf.Root } | { ok: false; note: string });
 
 export class GrpcSchemas {
   #protos: LoadedProto[] = [];
@@ -41,11 +42,6 @@ export class GrpcSchemas {
     this.#protos = loaded;
     this.#protosKey = problems.length === 0 ? key : '';
     return problems.map((p) => `grpc.protos: ${formatProtoProblem(p)}`);
-  }
-
-  /** Forget what reflection said (the backend may have changed). */
-  forgetReflection(): void {
-    this.#reflected.clear();
   }
 
   /**
@@ -81,7 +77,7 @@ export class GrpcSchemas {
     const cached = this.#reflected.get(key);
     if (cached) {
       return cached.then((r) => {
-        if (r.ok || Date.now() - r.at < RETRY_FAILED_MS) return r;
+        if (Date.now() - r.at < (r.ok ? REFRESH_MS : RETRY_FAILED_MS)) return r;
         this.#reflected.delete(key);
         return this.#reflect(backend, service);
       });
@@ -90,7 +86,7 @@ export class GrpcSchemas {
       this.#reflected.delete(this.#reflected.keys().next().value!);
     }
     const pending = reflectService(backend, service, this.#reflection).then(
-      (root): Reflected => ({ ok: true, root }),
+      (root): Reflected => ({ ok: true, root, at: Date.now() }),
       (e: Error): Reflected => ({ ok: false, note: `reflection: ${e.message}`, at: Date.now() }),
     );
     this.#reflected.set(key, pending);

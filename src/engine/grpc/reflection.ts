@@ -147,11 +147,18 @@ export async function reflectService(
   const timeoutMs = options.timeoutMs ?? 3_000;
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   const session = connect(origin, options.ca ? { ca: options.ca } : {});
-  session.on('error', () => {});
-  const timer = setTimeout(() => session.destroy(new Error('timed out')), timeoutMs);
+  let cause: string | undefined;
+  session.on('error', (e) => (cause ??= e.message));
+  const timer = setTimeout(() => session.destroy(), timeoutMs);
   const failed = new Promise<never>((_, reject) => {
     session.once('close', () =>
-      reject(new ReflectionError(`reflection: no answer from ${origin} within ${timeoutMs} ms`)),
+      reject(
+        new ReflectionError(
+          cause === undefined
+            ? `no answer from ${origin} within ${timeoutMs} ms`
+            : `cannot reach ${origin}: ${cause}`,
+        ),
+      ),
     );
   });
   try {
