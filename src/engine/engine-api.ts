@@ -297,6 +297,10 @@ export class EngineApi implements ProxyApi {
     return this.#engine.grpcSchemas.schemaFor(service, method, backend);
   }
 
+  async openProtos(...[files]: ApiParams<'openProtos'>): Promise<ApiResult<'openProtos'>> {
+    return this.#engine.grpcSchemas.open(files);
+  }
+
   async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {
     const rec = this.#recording(id);
     const detail = rec.detail();

@@ -197,6 +197,20 @@ export const API = {
    * by server reflection from the backend that served it (asked once, remembered).
    */
   grpcSchema: { params: z.tuple([id]), result: grpcCallSchemaSchema },
+  /**
+   * .proto files opened in the app (name and text; imports resolve among them by name):
+   * the engine parses them and names gRPC messages with them for this session.
+   */
+  openProtos: {
+    params: z.tuple([
+      z
+        .array(z.object({ name: z.string().min(1).max(256), text: z.string().max(512 * 1024) }))
+        .min(1)
+        // 10 × 512 KiB stays under the WebSocket bridge's 8 MiB message limit.
+        .max(10),
+    ]),
+    result: z.object({ loaded: z.array(z.string()), problems: z.array(z.string()) }),
+  },
   /** Send the recorded request again through the listener it came in on. */
   replayExchange: { params: z.tuple([id]), result: z.object({ status: z.number() }) },
   /** Apache configuration text → routing-file YAML (nothing is applied). */

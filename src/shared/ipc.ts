@@ -28,6 +28,7 @@ const METHOD_TABLE = {
   exportHar: true,
   exchangeAsCurl: true,
   grpcSchema: true,
+  openProtos: true,
   replayExchange: true,
   importApache: true,
   exportConfig: true,

@@ -4,7 +4,7 @@
  * from the backend's server reflection when no file describes the call, none when the
  * backend offers neither; and a broken .proto reported at load with its file and line.
  */
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +175,37 @@ describe('gRPC schemas for the inspector', () => {
       expect(none.source).toBe('none');
       expect(none.note).toMatch(/reflection/);
       expect(none.types).toEqual({});
+    } finally {
+      await close(s);
+    }
+  });
+
+  it('names calls from .proto files opened in the app, imports resolved among them', async () => {
+    const s = await setup(plain.port, {}, dir);
+    try {
+      await s.client.get('O-1');
+      const id = (await exchangeOf(s.api, 'Get')).id;
+      expect((await s.api.grpcSchema(id)).source).toBe('none');
+      const orders = await readFile(ORDERS_PROTO, 'utf8');
+      // The shop's messages split over two files, the service importing the types.
+      const types = orders.replace(/service Orders \{[^}]*\}/, '');
+      const service =
+        'syntax = "proto3";\npackage shop.v1;\nimport "protos/types.proto";\n' +
+        orders.slice(orders.indexOf('service Orders'));
+      const opened = await s.api.openProtos([
+        { name: 'service.proto', text: service },
+        { name: 'types.proto', text: types },
+        { name: 'broken.proto', text: 'syntax = "proto3";\nmessage {\n' },
+      ]);
+      expect(opened.loaded).toEqual(['service.proto', 'types.proto']);
+      expect(opened.problems).toHaveLength(1);
+      expect(opened.problems[0]).toMatch(/^broken\.proto:2: illegal/);
+      expect(await s.api.grpcSchema(id)).toMatchObject({
+        source: 'proto',
+        origin: 'service.proto (opened in the app)',
+        request: 'shop.v1.OrderRequest',
+        response: 'shop.v1.Order',
+      });
     } finally {
       await close(s);
     }

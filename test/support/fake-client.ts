@@ -279,6 +279,7 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
     exportHar: () => data.har,
     exchangeAsCurl: (id) => `curl 'http://127.0.0.1:8080/api/items/${id}'`,
     grpcSchema: () => ({ types: {}, source: 'none' as const, note: 'no .proto file' }),
+    openProtos: (files) => ({ loaded: files.map((f) => f.name), problems: [] }),
     replayExchange: () => ({ status: 200 }),
     importApache: () => ({ ok: true, yaml: 'version: 1\n', problems: [] }),
     exportConfig: (server) => `# ${server} configuration\n`,

@@ -8,13 +8,21 @@
 import type { GrpcConfig } from '../../shared/config.js';
 import type { GrpcCallSchema } from '../../shared/protobuf-schema.js';
 import { methodTypes } from './message-types.js';
-import { formatProtoProblem, loadProtoFiles, type LoadedProto } from './proto-files.js';
+import {
+  formatProtoProblem,
+  loadProtoFiles,
+  loadProtoTexts,
+  type LoadedProto,
+  type ProtoText,
+} from './proto-files.js';
 import { reflectService, type ReflectionOptions } from './reflection.js';
 import type protobuf from 'protobufjs';
 
 /** A failed reflection is tried again after this long; a schema is asked again after REFRESH_MS. */
 const RETRY_FAILED_MS = 30_000;
 const REFRESH_MS = 5 * 60_000;
+/** Files opened in the app kept at most. */
+const MAX_OPENED = 50;
 /** Backend+service pairs remembered at most. */
 const MAX_CACHED = 200;
 
@@ -22,6 +30,8 @@ type Reflected = { at: number } & ({ ok: true; root: protobuf.Root } | { ok: fal
 
 export class GrpcSchemas {
   #protos: LoadedProto[] = [];
+  /** Files the user opened in the app, newest first: kept for the session, not saved. */
+  #opened: LoadedProto[] = [];
   #protosKey = '';
   readonly #reflected = new Map<string, Promise<Reflected>>();
   readonly #reflection: ReflectionOptions;
@@ -45,6 +55,20 @@ export class GrpcSchemas {
   }
 
   /**
+   * .proto files the user opened in the app (imports resolve among them): used after the
+   * routing file's, for this session. Returns the files that loaded and the problems.
+   */
+  async open(files: readonly ProtoText[]): Promise<{ loaded: string[]; problems: string[] }> {
+    const { loaded, problems } = await loadProtoTexts(files);
+    const names = new Set(loaded.map((l) => l.file));
+    this.#opened = [...loaded, ...this.#opened.filter((o) => !names.has(o.file))].slice(
+      0,
+      MAX_OPENED,
+    );
+    return { loaded: loaded.map((l) => l.file), problems: problems.map(formatProtoProblem) };
+  }
+
+  /**
    * The schema of `service/method`. `backend` is the origin to ask by reflection
    * (`http://` for h2c, `https://` for h2), or undefined when reflection must not be used.
    */
@@ -56,6 +80,10 @@ export class GrpcSchemas {
     for (const proto of this.#protos) {
       const found = methodTypes(proto.root, service, method);
       if (found) return { ...found, source: 'proto', origin: proto.file };
+    }
+    for (const proto of this.#opened) {
+      const found = methodTypes(proto.root, service, method);
+      if (found) return { ...found, source: 'proto', origin: `${proto.file} (opened in the app)` };
     }
     if (backend === undefined) {
       return { types: {}, source: 'none', note: `no .proto file describes ${service}` };

@@ -36,8 +36,15 @@ async function readProto(path: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-/** One listed file and everything it imports, into a fresh Root. */
-async function loadOne(file: string, includeDirs: string[]): Promise<LoadedProto | ProtoProblem> {
+/** Where a file's text comes from, and where an import of it is looked for. */
+interface ProtoSource {
+  read(path: string): Promise<string>;
+  /** Candidate paths for `name` imported by `from`; the first that exists is taken. */
+  locate(name: string, from: string): Promise<string>;
+}
+
+/** One file and everything it imports, into a fresh Root. */
+async function loadOne(file: string, source: ProtoSource): Promise<LoadedProto | ProtoProblem> {
   const root = new protobuf.Root();
   const seen = new Set<string>();
   const queue: { path: string; from?: string }[] = [{ path: file }];
@@ -48,7 +55,7 @@ async function loadOne(file: string, includeDirs: string[]): Promise<LoadedProto
     seen.add(path);
     let text: string;
     try {
-      text = await readProto(path);
+      text = await source.read(path);
     } catch (error) {
       const why =
         (error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -74,22 +81,7 @@ async function loadOne(file: string, includeDirs: string[]): Promise<LoadedProto
         }
         continue;
       }
-      const candidates = isAbsolute(name)
-        ? [name]
-        : [join(dirname(path), name), ...includeDirs.map((d) => join(d, name))];
-      let found = candidates[0]!;
-      for (const c of candidates) {
-        if (
-          await stat(c).then(
-            (s) => s.isFile(),
-            () => false,
-          )
-        ) {
-          found = c;
-          break;
-        }
-      }
-      queue.push({ path: found, from: path });
+      queue.push({ path: await source.locate(name, path), from: path });
     }
   }
   try {
@@ -100,20 +92,74 @@ async function loadOne(file: string, includeDirs: string[]): Promise<LoadedProto
   return { file, root };
 }
 
+function diskSource(includeDirs: string[]): ProtoSource {
+  const isFile = (p: string) =>
+    stat(p).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+  return {
+    read: readProto,
+    async locate(name, from) {
+      const candidates = isAbsolute(name)
+        ? [name]
+        : [join(dirname(from), name), ...includeDirs.map((d) => join(d, name))];
+      for (const c of candidates) if (await isFile(c)) return c;
+      return candidates[0]!;
+    },
+  };
+}
+
+/** Files opened in the UI are read nowhere else: imports resolve among them, by name. */
+export interface ProtoText {
+  name: string;
+  text: string;
+}
+
+export function loadProtoTexts(files: readonly ProtoText[]): Promise<{
+  loaded: LoadedProto[];
+  problems: ProtoProblem[];
+}> {
+  const byName = new Map(files.map((f) => [f.name, f.text]));
+  const base = (n: string) => n.slice(n.lastIndexOf('/') + 1);
+  const source: ProtoSource = {
+    read: async (name) => {
+      const text = byName.get(name);
+      if (text === undefined) throw new Error('not among the files opened');
+      return text;
+    },
+    locate: async (name) =>
+      byName.has(name) ? name : (files.find((f) => base(f.name) === base(name))?.name ?? name),
+  };
+  return collect(
+    files.map((f) => f.name),
+    (f) => loadOne(f, source),
+  );
+}
+
+async function collect(
+  files: readonly string[],
+  load: (file: string) => Promise<LoadedProto | ProtoProblem>,
+): Promise<{ loaded: LoadedProto[]; problems: ProtoProblem[] }> {
+  const loaded: LoadedProto[] = [];
+  const problems: ProtoProblem[] = [];
+  for (const f of files) {
+    const result = await load(f);
+    if ('root' in result) loaded.push(result);
+    else problems.push(result);
+  }
+  return { loaded, problems };
+}
+
 /** Load every listed file (relative paths from `baseDir`); problems instead of throwing. */
 export async function loadProtoFiles(
   files: readonly string[],
   baseDir: string,
 ): Promise<{ loaded: LoadedProto[]; problems: ProtoProblem[] }> {
-  const loaded: LoadedProto[] = [];
-  const problems: ProtoProblem[] = [];
-  for (const f of files) {
-    const path = resolve(baseDir, f);
-    const result = await loadOne(path, [dirname(path), baseDir]);
-    if ('root' in result) loaded.push(result);
-    else problems.push(result);
-  }
-  return { loaded, problems };
+  return collect(
+    files.map((f) => resolve(baseDir, f)),
+    (path) => loadOne(path, diskSource([dirname(path), baseDir])),
+  );
 }
 
 export function formatProtoProblem(p: ProtoProblem): string {

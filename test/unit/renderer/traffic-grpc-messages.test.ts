@@ -118,6 +118,56 @@ describe('GrpcMessages', () => {
   });
 });
 
+describe('GrpcMessages: .proto files opened in the app', () => {
+  it('sends their text to the engine, asks for the schema again and shows problems', async () => {
+    const client = createFakeClient();
+    client.data.bodies.set('7:request', ping('a', 1));
+    client.data.bodies.set('7:response', ping('b', 2));
+    let opened = false;
+    client.respond('openProtos', (files) => {
+      opened = true;
+      return { loaded: [files[0]!.name], problems: ['bad.proto:3: illegal token'] };
+    });
+    client.respond('grpcSchema', () =>
+      opened
+        ? {
+            request: 'demo.Ping',
+            response: 'demo.Ping',
+            types: messageTypesOf([Ping]),
+            source: 'proto' as const,
+            origin: 'demo.proto (opened in the app)',
+          }
+        : { types: {}, source: 'none' as const },
+    );
+    const view = mountWithClient(GrpcMessages, client, {
+      exchangeId: 7,
+      requestBody: info(10),
+      responseBody: info(10),
+      revision: 1,
+    });
+    try {
+      await flushPromises();
+      expect(view.text()).not.toContain('1 text');
+      const input = view.find('input[type="file"]');
+      const file = new File(['syntax = "proto3";'], 'demo.proto');
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true });
+      await input.trigger('change');
+      await flushPromises();
+      await new Promise((r) => setTimeout(r, 0));
+      await flushPromises();
+      expect(client.callsOf('openProtos')).toEqual([
+        [[{ name: 'demo.proto', text: 'syntax = "proto3";' }]],
+      ]);
+      expect(client.callsOf('grpcSchema')).toHaveLength(2);
+      expect(view.text()).toContain('Field names from demo.proto (opened in the app)');
+      expect(view.text()).toContain('1 text');
+      expect(view.find('[role="alert"]').text()).toBe('bad.proto:3: illegal token');
+    } finally {
+      view.unmount();
+    }
+  });
+});
+
 describe('SseEvents', () => {
   it('lists events with their arrival times and grows with the stream', async () => {
     const client = createFakeClient();

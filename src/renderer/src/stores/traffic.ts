@@ -236,6 +236,11 @@ export const useTrafficStore = defineStore('traffic', () => {
     return client.grpcSchema(id);
   }
 
+  /** .proto files the user opened: the engine parses them and names messages with them. */
+  function openProtos(files: { name: string; text: string }[]) {
+    return client.openProtos(files);
+  }
+
   function curl(id: number): Promise<string> {
     return act('Could not build the cURL command', () => client.exchangeAsCurl(id));
   }
@@ -268,6 +273,7 @@ export const useTrafficStore = defineStore('traffic', () => {
     clear,
     exportHar,
     grpcSchema,
+    openProtos,
     detail,
     body,
     curl,
