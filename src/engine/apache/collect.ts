@@ -6,6 +6,7 @@
  */
 import type { EncodedSlashes } from '../../shared/config.js';
 import { AccessReader, proxyUrlPrefix } from './access.js';
+import { BalancerCollector } from './collect-balancers.js';
 import type { Findings } from './findings.js';
 import { readHeaderDirective, readStickyCookieRecipe } from './headers.js';
 import {
@@ -76,6 +77,7 @@ export class Collector {
   readonly #modules = new Modules();
   readonly model: ApacheModel;
   readonly accessSections: AccessDraft[] = [];
+  readonly #balancers: BalancerCollector;
 
   constructor(findings: Findings) {
     this.#findings = findings;
@@ -87,6 +89,7 @@ export class Collector {
       stickyCookies: [],
       proxyAccess: [],
     };
+    this.#balancers = new BalancerCollector(this.model, findings);
   }
 
   collect(directives: readonly Directive[]): Collected {
@@ -233,7 +236,7 @@ export class Collector {
     }
     const balancer = /^balancer:\/\/([^/]+)\/?$/i.exec(target);
     if (balancer && d.args.length === 1) {
-      const draft = this.#balancer(balancer[1] as string, d, ctx.scope);
+      const draft = this.#balancers.draft(balancer[1] as string, d, ctx.scope);
       this.#walk(d.children ?? [], { place: 'proxy-balancer', scope: ctx.scope, balancer: draft });
       return;
     }
@@ -250,22 +253,6 @@ export class Collector {
       d,
       `<Proxy ${d.args.join(' ')}>: only <Proxy *>, <Proxy balancer://NAME> and <Proxy URL-prefix> (an http, https, ws, wss, h2c or h2 URL, optionally ending in *) are read; ignored`,
     );
-  }
-
-  #balancer(name: string, d: Directive, scope: Scope): BalancerDraft {
-    const key = name.toLowerCase();
-    let draft = this.model.balancers.get(key);
-    if (!draft) {
-      draft = { name, source: sourceOf(d), members: [], params: [], scopes: new Set() };
-      this.model.balancers.set(key, draft);
-    } else if (!draft.scopes.has(scope.index)) {
-      this.#warn(
-        d,
-        `balancer://${name} is also defined on line ${draft.source.line} in another virtual host; the routing file has one balancer per name, so their members are joined`,
-      );
-    }
-    draft.scopes.add(scope.index);
-    return draft;
   }
 
   #directive(d: Directive, ctx: Ctx): void {
@@ -429,9 +416,9 @@ export class Collector {
         if (ctx.access) return ctx.access.denyFrom(d);
         return this.#legacyAccess(d, ctx);
       case 'balancermember':
-        return this.#balancerMember(d, ctx);
+        return this.#balancers.member(d, ctx);
       case 'proxyset':
-        return this.#proxySet(d, ctx);
+        return this.#balancers.proxySet(d, ctx);
     }
     if (SILENT.has(d.key)) return;
     const reason = IGNORED[d.key];
@@ -518,55 +505,5 @@ export class Collector {
       public: pub,
       source: sourceOf(d),
     });
-  }
-
-  /**
-   * The balancer a BalancerMember or ProxySet line is about: the enclosing
-   * `<Proxy balancer://NAME>`, or one the line names first (which is taken off `args`).
-   */
-  #targetBalancer(d: Directive, ctx: Ctx, args: string[], misplaced: string) {
-    if (ctx.balancer) return ctx.balancer;
-    const named = /^balancer:\/\/([^/]+)\/?$/i.exec(args[0] ?? '');
-    if (!named || (ctx.place !== 'server' && ctx.place !== 'vhost')) {
-      this.#warn(d, misplaced);
-      return undefined;
-    }
-    args.shift();
-    return this.#balancer(named[1] as string, d, ctx.scope);
-  }
-
-  #balancerMember(d: Directive, ctx: Ctx): void {
-    const args = [...d.args];
-    const draft = this.#targetBalancer(
-      d,
-      ctx,
-      args,
-      'BalancerMember belongs in <Proxy balancer://NAME> or names its balancer first; ignored',
-    );
-    if (!draft) return;
-    const url = args.shift();
-    if (url === undefined) {
-      this.#warn(d, 'BalancerMember needs a backend URL; ignored');
-      return;
-    }
-    const { params, flags } = keyValues(args);
-    for (const flag of flags)
-      this.#warn(d, `BalancerMember: '${flag}' is not a key=value parameter; ignored`);
-    draft.members.push({ url, params, source: sourceOf(d) });
-  }
-
-  #proxySet(d: Directive, ctx: Ctx): void {
-    const args = [...d.args];
-    const draft = this.#targetBalancer(
-      d,
-      ctx,
-      args,
-      'ProxySet is read for balancers only (inside <Proxy balancer://NAME> or as ProxySet balancer://NAME …); ignored',
-    );
-    if (!draft) return;
-    const { params, flags } = keyValues(args);
-    for (const flag of flags)
-      this.#warn(d, `ProxySet: '${flag}' is not a key=value parameter; ignored`);
-    for (const [key, value] of params) draft.params.push({ key, value, source: sourceOf(d) });
   }
 }
