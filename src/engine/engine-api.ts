@@ -6,13 +6,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import type {
-  ApiEvent,
-  ApiParams,
-  ApiResult,
-  BalancerStatus,
-  ProxyApi,
-  ProxyEvents,
+import {
+  API,
+  type ApiEvent,
+  type ApiParams,
+  type ApiResult,
+  type BalancerStatus,
+  type ProxyApi,
+  type ProxyEvents,
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
@@ -298,7 +299,15 @@ export class EngineApi implements ProxyApi {
   }
 
   async openProtos(...[files]: ApiParams<'openProtos'>): Promise<ApiResult<'openProtos'>> {
-    return this.#engine.grpcSchemas.open(files);
+    // The bridges check these bounds too; checked here as well because they bound the
+    // parsing work, and the engine is reached in process with no bridge in between.
+    const checked = API.openProtos.params.safeParse([files]);
+    if (!checked.success) {
+      const [issue] = checked.error.issues;
+      const [, ...where] = issue!.path;
+      throw new ApiError(`openProtos: argument 1${formatPath(where)}: ${issue!.message}`);
+    }
+    return this.#engine.grpcSchemas.open(checked.data[0]);
   }
 
   async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {

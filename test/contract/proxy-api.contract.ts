@@ -3,16 +3,19 @@
  * process and through each transport — so the UI behaves the same in Electron and in a
  * browser. Each transport's test file calls `proxyApiContract` with its own connector.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../src/engine/engine-api.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { ProxyClient, ProxyEvents } from '../../src/shared/api.js';
 import { startBackend, type Backend } from '../support/backend.js';
+import { rawBytes } from '../support/grpc.js';
+import { ORDERS_PROTO } from '../support/grpc-shop.js';
 import { harSchema } from '../support/har-schema.js';
 
 export type Connect = (api: EngineApi) => Promise<{ client: ProxyClient; close(): Promise<void> }>;
@@ -54,6 +57,67 @@ async function startH2c(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
+/**
+ * A @grpc/grpc-js backend answering two unary methods with the request's bytes:
+ * shop.v1.Orders/Get, which the fixture's orders.proto describes, and contract.v1.Echo/Say,
+ * which no file in the routing file does. Raw bytes, so no .proto is needed to serve them.
+ */
+async function startGrpc() {
+  const server = new grpc.Server();
+  const unary = (path: string) => ({
+    path,
+    requestStream: false,
+    responseStream: false,
+    ...rawBytes,
+  });
+  const echo = (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
+    cb(null, call.request);
+  server.addService(
+    { Get: unary('/shop.v1.Orders/Get'), Say: unary('/contract.v1.Echo/Say') },
+    { Get: echo, Say: echo },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return {
+    url: `h2c://127.0.0.1:${port}`,
+    /** One unary call to `path` through the proxy at `proxyUrl`. */
+    call(proxyUrl: string, path: string): Promise<Buffer> {
+      const client = new grpc.Client(new URL(proxyUrl).host, grpc.credentials.createInsecure());
+      return new Promise<Buffer>((resolve, reject) =>
+        client.makeUnaryRequest(
+          path,
+          rawBytes.requestSerialize,
+          rawBytes.responseDeserialize,
+          Buffer.from([0x0a, 0x01, 0x41]), // an OrderRequest with id "A"
+          (e, reply) => (e ? reject(e) : resolve(reply!)),
+        ),
+      ).finally(() => client.close());
+    },
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+const ECHO_PROTO = `syntax = "proto3";
+package contract.v1;
+message Ping { string text = 1; }
+message Pong { string text = 1; }
+service Echo { rpc Say(Ping) returns (Pong); }
+`;
+
+/** The rejection a call ends in: an Error, whatever the transport. */
+async function refusal(call: Promise<unknown>): Promise<Error> {
+  const outcome = await call.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`resolved with ${JSON.stringify(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(Error);
+  return outcome.error as Error;
+}
+
 function next<E extends keyof ProxyEvents>(
   client: ProxyClient,
   event: E,
@@ -81,15 +145,17 @@ export function proxyApiContract(transport: string, connect: Connect): void {
     let close: () => Promise<void>;
     let configPath: string;
     let proxyUrl: string;
+    let dir: string;
 
     beforeAll(async () => {
       a = await startBackend('a');
       b = await startBackend('b');
       h2c = await startH2c();
-      const dir = await mkdtemp(join(tmpdir(), 'switchyard-contract-'));
+      dir = await mkdtemp(join(tmpdir(), 'switchyard-contract-'));
       configPath = join(dir, 'switchyard.yaml');
       await writeFile(configPath, `# kept comment\nversion: 1\n`);
-      engine = new Engine({ dataDir: join(dir, 'data') });
+      // grpc.protos are relative to the routing file, as the hosts set it up.
+      engine = new Engine({ dataDir: join(dir, 'data'), configDir: dir });
       api = new EngineApi(engine, {
         host: 'headless',
         version: '0.0.0-test',
@@ -259,6 +325,126 @@ export function proxyApiContract(transport: string, connect: Connect): void {
       expect(after).toMatchObject({ exists: true, stores: [], missingNames: [] });
       expect(after.permitted).toContain('localhost');
       expect(after.nodeHint).toContain('NODE_EXTRA_CA_CERTS');
+    });
+
+    // Last: it applies a configuration of its own, and only these tests need a gRPC backend.
+    describe('gRPC message schemas', () => {
+      let rpc: Awaited<ReturnType<typeof startGrpc>>;
+
+      beforeAll(async () => {
+        rpc = await startGrpc();
+        await copyFile(ORDERS_PROTO, join(dir, 'orders.proto'));
+        const base = configFor(a, b, h2c.url);
+        const rpcRoute = (service: string) => ({
+          name: service.replaceAll('.', '-'),
+          match: { path: `/${service}` },
+          to: `${rpc.url}/${service}`,
+        });
+        const { listeners } = await client.applyConfig({
+          ...base,
+          routes: [rpcRoute('shop.v1.Orders'), rpcRoute('contract.v1.Echo'), ...base.routes],
+          grpc: { protos: ['orders.proto'] },
+        });
+        proxyUrl = listeners[0]!.url;
+      });
+      afterAll(() => rpc.close());
+
+      /** The id of the finished call to `method`, once the log holds it. */
+      async function callId(method: string): Promise<number> {
+        for (let i = 0; i < 100; i++) {
+          const found = (await client.listExchanges()).find(
+            (s) => s.grpc?.method === method && s.outcome !== 'pending',
+          );
+          if (found) return found.id;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error(`no finished ${method} call in the log`);
+      }
+
+      it('names a call from a .proto the routing file lists', async () => {
+        expect((await rpc.call(proxyUrl, '/shop.v1.Orders/Get')).toString()).toBe('\n\x01A');
+        const schema = await client.grpcSchema(await callId('Get'));
+        expect(schema).toMatchObject({
+          source: 'proto',
+          origin: join(dir, 'orders.proto'),
+          request: 'shop.v1.OrderRequest',
+          response: 'shop.v1.Order',
+        });
+        expect(schema.types['shop.v1.OrderRequest']!.fields.map((f) => f.name)).toEqual([
+          'id',
+          'labels',
+        ]);
+        expect(schema.types['shop.v1.Order']!.fields.map((f) => f.name)).toEqual([
+          'id',
+          'status',
+          'items',
+          'placed',
+        ]);
+      });
+
+      it('names a call the routing file does not describe with a .proto opened in the app', async () => {
+        await rpc.call(proxyUrl, '/contract.v1.Echo/Say');
+        const id = await callId('Say');
+        // No file describes it and the backend offers no reflection.
+        const before = await client.grpcSchema(id);
+        expect(before).toMatchObject({ source: 'none', types: {} });
+        expect(before.note).toMatch(/reflection/);
+        expect(await client.openProtos([{ name: 'echo.proto', text: ECHO_PROTO }])).toEqual({
+          loaded: ['echo.proto'],
+          problems: [],
+        });
+        const after = await client.grpcSchema(id);
+        expect(after).toMatchObject({
+          source: 'proto',
+          origin: 'echo.proto (opened in the app)',
+          request: 'contract.v1.Ping',
+          response: 'contract.v1.Pong',
+        });
+        expect(after.types['contract.v1.Pong']!.fields[0]).toMatchObject({
+          number: 1,
+          name: 'text',
+          type: 'string',
+        });
+      });
+
+      it('refuses bad .proto input with a reason, reports broken files, and keeps answering', async () => {
+        const file = (name: string) => ({ name, text: ECHO_PROTO });
+        const tooMany = await refusal(
+          client.openProtos(Array.from({ length: 11 }, (_, i) => file(`f${i}.proto`))),
+        );
+        expect(tooMany.message).toMatch(/^openProtos: .*<=10 items/);
+        const none = await refusal(client.openProtos([]));
+        expect(none.message).toMatch(/^openProtos: .*>=1 items/);
+        const big = await refusal(
+          client.openProtos([{ name: 'big.proto', text: ' '.repeat(512 * 1024 + 1) }]),
+        );
+        expect(big.message).toMatch(/^openProtos: .*text.*<=524288 characters/);
+
+        // Files that do not parse are problems in the answer, with file and line.
+        const broken = await client.openProtos([
+          { name: 'broken.proto', text: 'syntax = "proto3";\nmessage {\n' },
+          { name: 'lonely.proto', text: 'syntax = "proto3";\nimport "gone.proto";\n' },
+          { name: 'unknown.proto', text: 'syntax = "proto3";\nmessage N { Missing m = 1; }\n' },
+        ]);
+        expect(broken.loaded).toEqual([]);
+        expect(broken.problems).toHaveLength(3);
+        expect(broken.problems[0]).toMatch(/^broken\.proto:2: illegal/);
+        expect(broken.problems[1]).toMatch(/^lonely\.proto: cannot import gone\.proto/);
+        expect(broken.problems[2]).toMatch(/^unknown\.proto: no such Type or Enum 'Missing'/);
+
+        // The same connection still answers, and what was opened before still names calls.
+        expect((await client.getStatus()).listeners).toHaveLength(1);
+        expect(await client.grpcSchema(await callId('Say'))).toMatchObject({ source: 'proto' });
+      });
+
+      it('refuses the schema of an exchange the log does not hold or that is not gRPC', async () => {
+        const gone = await refusal(client.grpcSchema(999_999));
+        expect(gone.message).toBe('exchange 999999 is no longer in the traffic log');
+        await (await fetch(`${proxyUrl}/not-grpc`)).text();
+        const [plain] = await client.listExchanges({ text: '/not-grpc' });
+        const notGrpc = await refusal(client.grpcSchema(plain!.id));
+        expect(notGrpc.message).toBe(`exchange ${plain!.id} is not a gRPC call`);
+      });
     });
   });
 }
