@@ -170,6 +170,10 @@ const id = z.number().int().positive();
 const none = z.tuple([]);
 
 /** Every method: its parameters (as a tuple) and its result. */
+/** .proto files opened in the app at once, and the size of each: 10 × 512 KiB stays under the WebSocket bridge's 8 MiB message limit. */
+export const MAX_PROTO_FILES = 10;
+export const MAX_PROTO_FILE_CHARS = 512 * 1024;
+
 export const API = {
   getStatus: { params: none, result: engineStatusSchema },
   getConfig: { params: none, result: configViewSchema },
@@ -204,10 +208,14 @@ export const API = {
   openProtos: {
     params: z.tuple([
       z
-        .array(z.object({ name: z.string().min(1).max(256), text: z.string().max(512 * 1024) }))
+        .array(
+          z.object({
+            name: z.string().min(1).max(256),
+            text: z.string().max(MAX_PROTO_FILE_CHARS),
+          }),
+        )
         .min(1)
-        // 10 × 512 KiB stays under the WebSocket bridge's 8 MiB message limit.
-        .max(10),
+        .max(MAX_PROTO_FILES),
     ]),
     result: z.object({ loaded: z.array(z.string()), problems: z.array(z.string()) }),
   },

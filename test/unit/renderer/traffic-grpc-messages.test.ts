@@ -162,6 +162,21 @@ describe('GrpcMessages: .proto files opened in the app', () => {
       expect(view.text()).toContain('Field names from demo.proto (opened in the app)');
       expect(view.text()).toContain('1 text');
       expect(view.find('[role="alert"]').text()).toBe('bad.proto:3: illegal token');
+
+      // Too big or too many: said here, naming the file, and nothing is sent.
+      const huge = new File(['x'.repeat(600 * 1024)], 'huge.proto');
+      Object.defineProperty(input.element, 'files', { value: [huge], configurable: true });
+      await input.trigger('change');
+      await flushPromises();
+      expect(view.find('[role="alert"]').text()).toBe(
+        'huge.proto is 600 KiB; a .proto file opened here may be at most 512 KiB.',
+      );
+      const many = Array.from({ length: 11 }, (_, i) => new File(['x'], `f${i}.proto`));
+      Object.defineProperty(input.element, 'files', { value: many, configurable: true });
+      await input.trigger('change');
+      await flushPromises();
+      expect(view.find('[role="alert"]').text()).toContain('11 files chosen; open at most 10');
+      expect(client.callsOf('openProtos')).toHaveLength(1);
     } finally {
       view.unmount();
     }
