@@ -16,7 +16,6 @@ import {
   type ProxyEvents,
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
-import type { ExchangeSummary } from '../shared/exchange.js';
 import { exchangeMatcher } from '../shared/exchange-filter.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
@@ -52,15 +51,6 @@ export class ApiError extends Error {
   override name = 'ApiError';
 }
 
-/** A copy that later changes to the live summary do not reach (it may be mid-exchange). */
-function snapshot(s: ExchangeSummary): ExchangeSummary {
-  return {
-    ...s,
-    timings: { ...s.timings },
-    ...(s.websocket ? { websocket: { ...s.websocket } } : {}),
-  };
-}
-
 function balancerStatus(b: ReturnType<Engine['balancers']>[number]): BalancerStatus {
   return {
     ...b,
@@ -80,7 +70,8 @@ export class EngineApi implements ProxyApi {
   readonly events = new EventEmitter<EventArgs>();
   readonly #engine: Engine;
   readonly #options: EngineApiOptions;
-  readonly #pending = new Map<number, ExchangeSummary>();
+  /** Recordings that changed since the last batch; summarised when the batch goes out. */
+  readonly #pending = new Map<number, Recording>();
   #flushTimer: NodeJS.Timeout | undefined;
   #statsTimer: NodeJS.Timeout | undefined;
   #unsaved = false;
@@ -88,7 +79,7 @@ export class EngineApi implements ProxyApi {
   constructor(engine: Engine, options: EngineApiOptions) {
     this.#engine = engine;
     this.#options = options;
-    engine.recorder.events.on('exchange', (summary) => this.#queue(summary));
+    engine.recorder.events.on('exchange', (recording) => this.#queue(recording));
     engine.events.on('health', (change) => this.events.emit('health', change));
     engine.events.on('warning', (message) => this.events.emit('warning', { message }));
     // Statistics are polled only while a UI listens for them.
@@ -108,17 +99,18 @@ export class EngineApi implements ProxyApi {
     });
   }
 
-  #queue(summary: ExchangeSummary): void {
+  #queue(recording: Recording): void {
     // Nobody shows the live log: no batches to build (a UI loads the ring when it opens).
     if (this.events.listenerCount('exchanges') === 0) return;
-    this.#pending.set(summary.id, summary);
+    this.#pending.set(recording.id, recording);
     this.#flushTimer ??= setTimeout(() => this.#flush(), this.#options.batchMs ?? 50);
   }
 
   #flush(): void {
     this.#flushTimer = undefined;
     if (this.#pending.size === 0) return;
-    const batch = [...this.#pending.values()].map(snapshot);
+    // Each summary is a new object built now, so the batch is a snapshot without a clone.
+    const batch = [...this.#pending.values()].map((r) => r.summary);
     this.#pending.clear();
     this.events.emit('exchanges', batch);
   }
@@ -244,7 +236,7 @@ export class EngineApi implements ProxyApi {
     ...[filter]: ApiParams<'listExchanges'>
   ): Promise<ApiResult<'listExchanges'>> {
     // Snapshots first: live summaries change in place, and the matcher caches per object.
-    return this.#engine.recorder.list().map(snapshot).filter(exchangeMatcher(filter));
+    return this.#engine.recorder.list().filter(exchangeMatcher(filter));
   }
 
   async getExchange(...[id]: ApiParams<'getExchange'>): Promise<ApiResult<'getExchange'>> {
@@ -270,7 +262,6 @@ export class EngineApi implements ProxyApi {
   async exportHar(...[filter]: ApiParams<'exportHar'>): Promise<string> {
     const sources = this.#engine.recorder
       .list()
-      .map(snapshot)
       .filter(exchangeMatcher(filter))
       .map((s) => this.#recording(s.id))
       .map((rec) => ({

@@ -105,8 +105,12 @@ export class Engine {
       { via: `switchyard-${randomBytes(3).toString('hex')}`, serverName: hostname() },
       this.recorder,
     );
-    this.recorder.events.on('exchange', (summary) => {
-      if (summary.outcome !== 'pending') this.events.emit('exchange', summary);
+    this.recorder.events.on('exchange', (recording) => {
+      // A summary is built only for someone listening (tests and embedders; the UI's
+      // stream goes through EngineApi).
+      if (recording.ended && this.events.listenerCount('exchange') > 0) {
+        this.events.emit('exchange', recording.summary);
+      }
     });
     this.#listeners = new ListenerPool({
       request: (slot, req, res) => {

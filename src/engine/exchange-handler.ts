@@ -186,7 +186,10 @@ export class ExchangeHandler {
     }
     if (listener.closing) res.shouldKeepAlive = false;
     const withBody = requestHasBody(req);
-    const rec = this.#recorder.begin(startOf(listener, req, false));
+    // No start record to build while capture is paused.
+    const rec = this.#recorder.paused
+      ? undefined
+      : this.#recorder.begin(startOf(listener, req, false));
     if (rec) {
       res.once('close', () =>
         rec.end(
@@ -415,8 +418,7 @@ export class ExchangeHandler {
       return;
     }
     const rec = this.#recorder.begin(startOf(listener, req, true));
-    if (rec)
-      socket.once('close', () => rec.end(rec.summary.status === 101 ? 'completed' : 'aborted'));
+    if (rec) socket.once('close', () => rec.end(rec.status === 101 ? 'completed' : 'aborted'));
     const refuse = (error: ProxyError): void => {
       rec?.fail(`${error.title}: ${error.detail}`);
       rec?.response(error.status, {});

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../src/engine/engine-api.js';
-import type { ExchangeSummary } from '../../src/shared/exchange.js';
+import type { Recording } from '../../src/engine/capture/recorder.js';
 import { startBackend, type Backend } from '../support/backend.js';
 import { rawBytes } from '../support/grpc.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
@@ -234,7 +234,8 @@ describe('HTTP/2 listeners', () => {
 
   it('fills in a streaming call live in the traffic log while it is open', async () => {
     const live: { down: number; outcome: string }[] = [];
-    const watch = (summary: ExchangeSummary): void => {
+    const watch = (recording: Recording): void => {
+      const summary = recording.summary;
       if (summary.grpc?.method === 'Drip')
         live.push({ down: summary.grpc.messagesDown, outcome: summary.outcome });
     };

@@ -40,7 +40,7 @@ describe('SSE capture', () => {
 
   it('records chunk arrival times and lists the events with them, live', async () => {
     const seen: ExchangeSummary[] = [];
-    proxy.engine.recorder.events.on('exchange', (s) => seen.push({ ...s }));
+    proxy.engine.recorder.events.on('exchange', (r) => seen.push(r.summary));
     const body = await new Promise<string>((resolve, reject) => {
       get(`${proxy.url()}/stream`, (res) => {
         let text = '';

@@ -12,7 +12,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type {
-  BodyInfo,
   BodySide,
   ExchangeDetail,
   ExchangeOutcome,
@@ -21,7 +20,12 @@ import type {
   HeaderPairs,
 } from '../../shared/exchange.js';
 import { GrpcMessageCounter, grpcCallOf, isGrpcContentType } from '../../shared/grpc.js';
+import { BodySlab } from './body-slab.js';
+import { CapturedBody } from './captured-body.js';
+import { headerValue, packOutgoing, packRaw, unpack } from './packed-headers.js';
 import { RingBuffer } from './ring-buffer.js';
+
+export { MAX_ARRIVALS } from './captured-body.js';
 
 export interface CaptureLimits {
   /** Exchanges kept. */
@@ -45,8 +49,12 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = {
 };
 
 export interface RecorderEvents {
-  /** An exchange started (outcome `pending`) or ended. */
-  exchange: [ExchangeSummary];
+  /**
+   * An exchange started (outcome `pending`), moved (a streaming call) or ended. The
+   * recording itself, not a summary: listeners that show it read `summary`, which is built
+   * then, so nothing is built per exchange when nobody is looking.
+   */
+  exchange: [Recording];
 }
 
 export interface ExchangeStart {
@@ -66,92 +74,8 @@ export interface ExchangeStart {
 /** A streaming gRPC call's summary goes out again at most this often while it is open. */
 const LIVE_EVERY_MS = 250;
 
-/** Chunk arrival times kept per body (see CapturedBody.arrivals). */
-export const MAX_ARRIVALS = 2_000;
-
 /** Response types whose chunk arrival times are kept: their bodies are timelines. */
 const TIMELINE_TYPES = /^(text\/event-stream|application\/grpc)/i;
-
-/** Chunks up to this size are kept as latin1 strings: one cheap object for the GC each. */
-const SMALL_CHUNK = 16 * 1024;
-
-/**
- * A body as captured. Kept chunks are what the GC walks for every exchange in the log, so
- * they are as few and as plain as possible: small chunks become strings (a Buffer is three
- * objects and an external allocation, and a slice would keep its whole socket buffer
- * alive), larger ones are copies exactly their size.
- */
-class CapturedBody {
-  readonly chunks: (string | Buffer)[] = [];
-  size = 0;
-  captured = 0;
-  /**
-   * When kept chunks arrived, flat: byte offset, ms since the exchange was accepted, …
-   * Only for bodies that are read as a timeline (SSE events, gRPC messages), and at most
-   * MAX_ARRIVALS chunks: two numbers a chunk in one array, nothing for the GC to walk.
-   */
-  arrivals: number[] | undefined;
-
-  add(chunk: Buffer, cap: number, at?: number): number {
-    this.size += chunk.length;
-    const room = cap - this.captured;
-    if (room <= 0) return 0;
-    if (this.arrivals && at !== undefined && this.arrivals.length < MAX_ARRIVALS * 2) {
-      this.arrivals.push(this.captured, at);
-    }
-    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    this.chunks.push(
-      kept.length <= SMALL_CHUNK
-        ? kept.toString('latin1')
-        : kept.byteLength === kept.buffer.byteLength
-          ? kept
-          : Buffer.from(kept),
-    );
-    this.captured += kept.length;
-    return kept.length;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(
-      this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c)),
-    );
-  }
-
-  info(contentType: string | undefined): BodyInfo {
-    return {
-      size: this.size,
-      captured: this.captured,
-      truncated: this.size > this.captured,
-      ...(contentType === undefined ? {} : { contentType }),
-      ...(this.arrivals ? { arrivals: this.arrivals.slice() } : {}),
-    };
-  }
-}
-
-/**
- * Headers are kept as one string, `name\nvalue\nname\nvalue…` (a parsed header name or
- * value never holds a line feed): one object per exchange for the GC to walk instead of an
- * array and a string per name and per value. Pairs are built on demand.
- */
-const SEP = '\n';
-
-function packRaw(rawHeaders: readonly string[]): string {
-  return rawHeaders.join(SEP);
-}
-
-function packOutgoing(headers: OutgoingHttpHeaders | IncomingHttpHeaders): string {
-  let out = '';
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      for (const v of value) out += `${out === '' ? '' : SEP}${name}${SEP}${String(v)}`;
-    } else {
-      out += `${out === '' ? '' : SEP}${name}${SEP}${String(value)}`;
-    }
-  }
-  return out;
-}
 
 /** grpc-message is percent-encoded UTF-8. */
 function decodeGrpcMessage(text: string): string {
@@ -162,136 +86,198 @@ function decodeGrpcMessage(text: string): string {
   }
 }
 
-function unpack(packed: string): HeaderPairs {
-  if (packed === '') return [];
-  const parts = packed.split(SEP);
-  const out: HeaderPairs = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i]!, parts[i + 1]!]);
-  return out;
-}
+/**
+ * Times are kept as integer hundredths of a millisecond since the module loaded, and
+ * `startedAt` as milliseconds since then: a small integer (Smi) lives inside the object,
+ * where a double field is one more heap object per exchange for the GC to copy and walk.
+ * The trade-off: a Smi holds 2^30 hundredths (about 3 hours) and 2^30 ms (12 days) on
+ * pointer-compressed builds; past that the numbers are still exact, only boxed again.
+ */
+const EPOCH_MS = Date.now();
+const EPOCH_PERF = performance.now();
+const UNSET = -1;
+const hundredths = (): number => Math.round((performance.now() - EPOCH_PERF) * 100);
+const ms = (t: number): number | undefined => (t === UNSET ? undefined : t / 100);
 
-function headerValue(headers: HeaderPairs, name: string): string | undefined {
-  return headers.find(([n]) => n.toLowerCase() === name)?.[1];
-}
-
-/** One exchange being recorded; every method is cheap and safe to call after the end. */
+/**
+ * One exchange being recorded; every method is cheap and safe to call after the end.
+ *
+ * The summary's fields are plain fields of the recording (no summary, timings or body
+ * objects per exchange): the log keeps thousands of recordings alive, each surviving into
+ * the old generation, so every object one holds is GC work paid per request. Summaries,
+ * header pairs and body buffers are built when someone reads them.
+ */
 export class Recording {
   readonly id: number;
-  readonly summary: ExchangeSummary;
-  /** The request's headers as received, packed (see `packRaw`). */
+  readonly listener: string;
+  readonly client: string;
+  readonly method: string;
+  readonly url: string;
+  readonly host: string;
+  readonly secure: boolean;
+  readonly httpVersion: string;
+  readonly #startedAt: number;
+  readonly #t0: number;
+  #route: string | undefined = undefined;
+  #member: string | undefined = undefined;
+  #why: string | undefined = undefined;
+  #error: string | undefined = undefined;
+  attempts = 0;
+  status = 0;
+  outcome: ExchangeOutcome = 'pending';
+  requestBytes = 0;
+  responseBytes = 0;
+  #upstreamConnected = UNSET;
+  #firstByte = UNSET;
+  #done = UNSET;
+  readonly websocket: NonNullable<ExchangeSummary['websocket']> | undefined;
+  readonly grpc: NonNullable<ExchangeSummary['grpc']> | undefined;
+  /** The request's headers as received, packed (see packed-headers.ts). */
   readonly #requestHeaders: string;
   /** The response's headers as sent to the client, packed. */
   #responseHeaders = '';
   /** The response's trailers, packed; undefined when it had none. */
-  #responseTrailers: string | undefined;
+  #responseTrailers: string | undefined = undefined;
   /** Message counters of a gRPC call, one per direction. */
-  #grpc: { up: GrpcMessageCounter; down: GrpcMessageCounter } | undefined;
-  /** When the last live summary of a streaming gRPC call went out. */
+  #grpcCounters: { up: GrpcMessageCounter; down: GrpcMessageCounter } | undefined;
+  /** When the last live summary of a streaming call went out (hundredths of ms). */
   #liveAt = 0;
-  readonly httpVersion: string;
-  readonly requestBody = new CapturedBody();
-  readonly responseBody = new CapturedBody();
+  /** Created by the first chunk: most requests have no body. */
+  #requestBody: CapturedBody | undefined = undefined;
+  #responseBody: CapturedBody | undefined = undefined;
+  /** Whether the response's chunk arrival times are kept (SSE, gRPC). */
+  #timeline = false;
   frames: FrameRecord[] | undefined;
   framesDropped = 0;
   /** Bytes this recording holds, as the ring buffer accounts them. */
   bytes: number;
-  readonly #t0 = performance.now();
   readonly #recorder: Recorder;
   #ended = false;
 
   constructor(id: number, start: ExchangeStart, recorder: Recorder) {
-    this.#recorder = recorder;
     this.id = id;
-    this.#requestHeaders = packRaw(start.rawHeaders);
+    this.listener = start.listener;
+    this.client = start.client;
+    this.method = start.method;
+    this.url = start.url;
+    this.host = start.host;
+    this.secure = start.secure;
     this.httpVersion = start.httpVersion;
+    this.#startedAt = Date.now() - EPOCH_MS;
+    this.#t0 = hundredths();
+    this.#requestHeaders = packRaw(start.rawHeaders);
+    this.#recorder = recorder;
     // An estimate, not a count: walking every header per request to be exact costs more
     // than the accuracy is worth for a memory bound.
     this.bytes = 256 + start.url.length + start.rawHeaders.length * 24;
-    this.summary = {
-      id,
-      startedAt: Date.now(),
-      listener: start.listener,
-      client: start.client,
-      method: start.method,
-      url: start.url,
-      host: start.host,
-      secure: start.secure,
-      httpVersion: start.httpVersion,
-      attempts: 0,
-      status: 0,
-      outcome: 'pending',
-      timings: {},
-      requestBytes: 0,
-      responseBytes: 0,
-      ...(start.websocket
-        ? { websocket: { open: false, framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0 } }
-        : {}),
-    };
-    if (start.websocket) this.frames = [];
+    if (start.websocket) {
+      this.websocket = { open: false, framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0 };
+      this.frames = [];
+    }
     const call = isGrpcContentType(start.contentType) ? grpcCallOf(start.url) : undefined;
     if (call) {
-      this.summary.grpc = { ...call, messagesUp: 0, messagesDown: 0 };
-      this.#grpc = { up: new GrpcMessageCounter(), down: new GrpcMessageCounter() };
+      this.grpc = { ...call, messagesUp: 0, messagesDown: 0 };
+      this.#grpcCounters = { up: new GrpcMessageCounter(), down: new GrpcMessageCounter() };
     }
   }
 
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** A snapshot of the list's view of this exchange: a new object on every read. */
+  get summary(): ExchangeSummary {
+    const timings: ExchangeSummary['timings'] = {};
+    if (this.#upstreamConnected !== UNSET) timings.upstreamConnected = ms(this.#upstreamConnected);
+    if (this.#firstByte !== UNSET) timings.firstByte = ms(this.#firstByte);
+    if (this.#done !== UNSET) timings.done = ms(this.#done);
+    const summary: ExchangeSummary = {
+      id: this.id,
+      startedAt: this.#startedAt + EPOCH_MS,
+      listener: this.listener,
+      client: this.client,
+      method: this.method,
+      url: this.url,
+      host: this.host,
+      secure: this.secure,
+      httpVersion: this.httpVersion,
+      attempts: this.attempts,
+      status: this.status,
+      outcome: this.outcome,
+      timings,
+      requestBytes: this.requestBytes,
+      responseBytes: this.responseBytes,
+    };
+    if (this.websocket) summary.websocket = { ...this.websocket };
+    if (this.#route !== undefined) summary.route = this.#route;
+    if (this.#member !== undefined) summary.member = this.#member;
+    if (this.#why !== undefined) summary.why = this.#why;
+    if (this.#error !== undefined) summary.error = this.#error;
+    if (this.grpc) summary.grpc = { ...this.grpc };
+    return summary;
+  }
+
   #elapsed(): number {
-    return Math.round((performance.now() - this.#t0) * 100) / 100;
+    return hundredths() - this.#t0;
   }
 
   route(name: string): void {
-    this.summary.route = name;
+    this.#route = name;
   }
 
   /** A backend was chosen for an attempt (again after a failover). */
   attempt(member: string, why?: string): void {
-    this.summary.member = member;
-    if (why !== undefined) this.summary.why = why;
-    this.summary.attempts++;
+    this.#member = member;
+    if (why !== undefined) this.#why = why;
+    this.attempts++;
   }
 
   upstreamConnected(): void {
-    this.summary.timings.upstreamConnected ??= this.#elapsed();
+    if (this.#upstreamConnected === UNSET) this.#upstreamConnected = this.#elapsed();
   }
 
   response(status: number, headers: OutgoingHttpHeaders): void {
-    this.summary.timings.firstByte ??= this.#elapsed();
-    this.summary.status = status;
+    if (this.#firstByte === UNSET) this.#firstByte = this.#elapsed();
+    this.status = status;
     this.#responseHeaders = packOutgoing(headers);
     const type = headers['content-type'];
     if (typeof type === 'string' && TIMELINE_TYPES.test(type)) {
-      this.responseBody.arrivals ??= [];
+      this.#timeline = true;
+      const body = (this.#responseBody ??= new CapturedBody());
+      body.arrivals ??= [];
     }
   }
 
   requestData(chunk: Buffer): void {
-    this.summary.requestBytes += chunk.length;
-    if (this.#grpc && this.summary.grpc) {
-      this.#grpc.up.push(chunk);
-      this.#countMessages('messagesUp', this.#grpc.up.count);
+    this.requestBytes += chunk.length;
+    if (this.#grpcCounters && this.grpc) {
+      this.#grpcCounters.up.push(chunk);
+      this.#countMessages('messagesUp', this.#grpcCounters.up.count);
     }
-    this.#grow(this.requestBody.add(chunk, this.#recorder.limits.bodyCapBytes));
+    const body = (this.#requestBody ??= new CapturedBody());
+    this.#grow(body.add(chunk, this.#recorder.limits.bodyCapBytes, this.#recorder.slab));
   }
 
   responseData(chunk: Buffer): void {
-    this.summary.responseBytes += chunk.length;
-    if (this.#grpc && this.summary.grpc) {
-      this.#grpc.down.push(chunk);
-      this.#countMessages('messagesDown', this.#grpc.down.count);
+    this.responseBytes += chunk.length;
+    if (this.#grpcCounters && this.grpc) {
+      this.#grpcCounters.down.push(chunk);
+      this.#countMessages('messagesDown', this.#grpcCounters.down.count);
     }
-    const at = this.responseBody.arrivals ? this.#elapsed() : undefined;
-    const kept = this.responseBody.add(chunk, this.#recorder.limits.bodyCapBytes, at);
+    const body = (this.#responseBody ??= new CapturedBody());
+    const at = this.#timeline ? this.#elapsed() / 100 : undefined;
+    const kept = body.add(chunk, this.#recorder.limits.bodyCapBytes, this.#recorder.slab, at);
     this.#grow(at !== undefined && kept > 0 ? kept + 16 : kept);
     // An event stream fills in live as a streaming gRPC call does (its counts do that).
-    if (at !== undefined && !this.summary.grpc) this.#live();
+    if (at !== undefined && !this.grpc) this.#live();
   }
 
   tunnelOpen(): void {
-    if (this.summary.websocket) this.summary.websocket.open = true;
+    if (this.websocket) this.websocket.open = true;
   }
 
   frame(direction: 'up' | 'down', opcode: number, size: number, preview: Buffer): void {
-    const ws = this.summary.websocket;
+    const ws = this.websocket;
     if (!ws || !this.frames) return;
     if (direction === 'up') {
       ws.framesUp++;
@@ -305,7 +291,7 @@ export class Recording {
       return;
     }
     const record = {
-      at: this.#elapsed(),
+      at: this.#elapsed() / 100,
       direction,
       opcode,
       size,
@@ -320,7 +306,7 @@ export class Recording {
    * again (pending), at most every LIVE_EVERY_MS per call; the bridges coalesce by id.
    */
   #countMessages(side: 'messagesUp' | 'messagesDown', count: number): void {
-    const grpc = this.summary.grpc;
+    const grpc = this.grpc;
     if (!grpc || grpc[side] === count) return;
     grpc[side] = count;
     this.#live();
@@ -328,8 +314,8 @@ export class Recording {
 
   /** The summary goes out again (pending), at most every LIVE_EVERY_MS per exchange. */
   #live(): void {
-    const now = performance.now();
-    if (this.#ended || now - this.#liveAt < LIVE_EVERY_MS) return;
+    const now = hundredths();
+    if (this.#ended || now - this.#liveAt < LIVE_EVERY_MS * 100) return;
     this.#liveAt = now;
     this.#recorder.live(this);
   }
@@ -337,7 +323,7 @@ export class Recording {
   /** The trailers the response ended with; for a gRPC call, its status and message. */
   trailers(trailers: OutgoingHttpHeaders | IncomingHttpHeaders): void {
     this.#responseTrailers = packOutgoing(trailers);
-    const grpc = this.summary.grpc;
+    const grpc = this.grpc;
     if (!grpc) return;
     const status = Number(trailers['grpc-status']);
     if (Number.isInteger(status)) grpc.status = status;
@@ -347,17 +333,16 @@ export class Recording {
 
   /** Switchyard answered with its own error page, or the exchange failed: say what. */
   fail(message: string): void {
-    this.summary.error = message;
+    this.#error = message;
   }
 
   end(outcome: Exclude<ExchangeOutcome, 'pending'>, status?: number): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (status !== undefined && this.summary.status === 0) this.summary.status = status;
-    if (this.summary.websocket) this.summary.websocket.open = false;
-    this.summary.outcome =
-      this.summary.error !== undefined && outcome === 'completed' ? 'errored' : outcome;
-    this.summary.timings.done = this.#elapsed();
+    if (status !== undefined && this.status === 0) this.status = status;
+    if (this.websocket) this.websocket.open = false;
+    this.outcome = this.#error !== undefined && outcome === 'completed' ? 'errored' : outcome;
+    this.#done = this.#elapsed();
     this.#recorder.ended(this);
   }
 
@@ -381,29 +366,29 @@ export class Recording {
     const responseHeaders = this.responseHeaders;
     return {
       ...this.summary,
-      timings: { ...this.summary.timings },
-      ...(this.summary.websocket ? { websocket: { ...this.summary.websocket } } : {}),
       requestHeaders,
       responseHeaders,
       httpVersion: this.httpVersion,
-      requestBody: this.requestBody.info(contentType(requestHeaders)),
-      responseBody: this.responseBody.info(contentType(responseHeaders)),
+      requestBody: CapturedBody.info(this.#requestBody, contentType(requestHeaders)),
+      responseBody: CapturedBody.info(this.#responseBody, contentType(responseHeaders)),
       ...(this.#responseTrailers === undefined
         ? {}
         : { responseTrailers: unpack(this.#responseTrailers) }),
-      ...(this.summary.grpc ? { grpc: { ...this.summary.grpc } } : {}),
       ...(this.frames ? { frames: [...this.frames], framesDropped: this.framesDropped } : {}),
     };
   }
 
   body(side: BodySide): Buffer {
-    return (side === 'request' ? this.requestBody : this.responseBody).bytes();
+    const body = side === 'request' ? this.#requestBody : this.#responseBody;
+    return body ? body.bytes() : Buffer.alloc(0);
   }
 }
 
 export class Recorder {
   readonly events = new EventEmitter<RecorderEvents>();
   readonly limits: CaptureLimits;
+  /** Where small body chunks are kept (body-slab.ts). */
+  readonly slab = new BodySlab();
   #paused = false;
   #nextId = 1;
   readonly #ring: RingBuffer<Recording>;
@@ -430,7 +415,7 @@ export class Recorder {
     if (this.#paused) return undefined;
     const recording = new Recording(this.#nextId++, start, this);
     this.#ring.push(recording);
-    this.events.emit('exchange', recording.summary);
+    this.events.emit('exchange', recording);
     return recording;
   }
 
@@ -440,17 +425,17 @@ export class Recorder {
   }
 
   ended(recording: Recording): void {
-    this.events.emit('exchange', recording.summary);
+    this.events.emit('exchange', recording);
   }
 
   /** A recording still under way changed in a way the list shows (a streaming call). */
   live(recording: Recording): void {
-    this.events.emit('exchange', recording.summary);
+    this.events.emit('exchange', recording);
   }
 
-  /** Summaries, newest last. */
+  /** Summaries, newest last (new objects: the caller may keep or change them). */
   list(): ExchangeSummary[] {
-    return [...this.#ring.values()].map((r) => r.summary);
+    return this.#ring.values().map((r) => r.summary);
   }
 
   get(id: number): Recording | undefined {

@@ -16,6 +16,10 @@
  * amortised. A Map in insertion order would be simpler, but V8 leaves deleted slots at
  * the front of its table until the next rehash and every fresh iterator walks over them,
  * which makes "delete the oldest" O(n) on large FIFO-used maps.
+ *
+ * An entry is the item and its weight in two parallel arrays plus its position in the id
+ * Map, with no object of its own: the traffic log keeps thousands of entries alive, and
+ * every object each one holds is work for the GC on every request.
  */
 
 export interface RingBufferOptions<T> {
@@ -32,11 +36,6 @@ export interface RingBufferOptions<T> {
   onEvict?: (item: T) => void;
 }
 
-interface Slot<T> {
-  item: T;
-  bytes: number;
-}
-
 /** Compact only past this many dead slots, so small buffers never copy. */
 const COMPACT_MIN = 1024;
 
@@ -45,9 +44,16 @@ export class RingBuffer<T extends { id: number }> {
   readonly maxBytes: number;
   onEvict: ((item: T) => void) | undefined;
   readonly #sizeOf: (item: T) => number;
-  readonly #byId = new Map<number, Slot<T>>();
-  /** Slots oldest → newest from `#head`; evicted ones before it are `undefined`. */
-  #order: (Slot<T> | undefined)[] = [];
+  /**
+   * Id → position since the buffer began (`#base` + index into `#items`): a small integer,
+   * so an entry costs no object of its own, only the Map's slot and two array elements.
+   */
+  readonly #byId = new Map<number, number>();
+  /** Items oldest → newest from `#head`; evicted ones before it are `undefined`. */
+  #items: (T | undefined)[] = [];
+  /** Each item's last known weight, at the same index as the item. */
+  #weights: number[] = [];
+  #base = 0;
   #head = 0;
   #bytes = 0;
 
@@ -77,15 +83,17 @@ export class RingBuffer<T extends { id: number }> {
   push(item: T): void {
     // Ids come from one counter; a repeat is a bug that would corrupt the order.
     if (this.#byId.has(item.id)) throw new Error(`id ${item.id} is already in the buffer`);
-    const slot: Slot<T> = { item, bytes: this.#weigh(item) };
-    this.#byId.set(item.id, slot);
-    this.#order.push(slot);
-    this.#bytes += slot.bytes;
+    const bytes = this.#weigh(item);
+    this.#byId.set(item.id, this.#base + this.#items.length);
+    this.#items.push(item);
+    this.#weights.push(bytes);
+    this.#bytes += bytes;
     this.#evict();
   }
 
   get(id: number): T | undefined {
-    return this.#byId.get(id)?.item;
+    const at = this.#byId.get(id);
+    return at === undefined ? undefined : this.#items[at - this.#base];
   }
 
   has(id: number): boolean {
@@ -99,12 +107,13 @@ export class RingBuffer<T extends { id: number }> {
    * Returns whether it is still held; an id no longer held is ignored.
    */
   resize(item: T): boolean {
-    const slot = this.#byId.get(item.id);
-    if (!slot) return false;
+    const at = this.#byId.get(item.id);
+    if (at === undefined) return false;
+    const i = at - this.#base;
     const bytes = this.#weigh(item);
-    this.#bytes += bytes - slot.bytes;
-    slot.bytes = bytes;
-    slot.item = item;
+    this.#bytes += bytes - this.#weights[i]!;
+    this.#weights[i] = bytes;
+    this.#items[i] = item;
     this.#evict();
     return this.#byId.has(item.id);
   }
@@ -117,13 +126,15 @@ export class RingBuffer<T extends { id: number }> {
   /** The `n` newest items, oldest → newest. */
   newest(n: number): T[] {
     const count = Math.max(0, Math.min(Math.floor(n), this.size));
-    return this.#slice(this.#order.length - count);
+    return this.#slice(this.#items.length - count);
   }
 
   /** Drop everything without calling `onEvict`: the caller knows what it cleared. */
   clear(): void {
     this.#byId.clear();
-    this.#order = [];
+    this.#items = [];
+    this.#weights = [];
+    this.#base = 0;
     this.#head = 0;
     this.#bytes = 0;
   }
@@ -136,9 +147,9 @@ export class RingBuffer<T extends { id: number }> {
 
   #slice(from: number): T[] {
     const out: T[] = [];
-    for (let i = from; i < this.#order.length; i++) {
-      const slot = this.#order[i];
-      if (slot) out.push(slot.item);
+    for (let i = from; i < this.#items.length; i++) {
+      const item = this.#items[i];
+      if (item !== undefined) out.push(item);
     }
     return out;
   }
@@ -148,16 +159,19 @@ export class RingBuffer<T extends { id: number }> {
       this.#byId.size > this.maxEntries ||
       (this.#bytes > this.maxBytes && this.#byId.size > 1)
     ) {
-      const slot = this.#order[this.#head];
-      this.#order[this.#head] = undefined;
+      const item = this.#items[this.#head];
+      this.#items[this.#head] = undefined;
+      const bytes = this.#weights[this.#head]!;
       this.#head++;
-      if (!slot) continue;
-      this.#byId.delete(slot.item.id);
-      this.#bytes -= slot.bytes;
-      this.onEvict?.(slot.item);
+      if (item === undefined) continue;
+      this.#byId.delete(item.id);
+      this.#bytes -= bytes;
+      this.onEvict?.(item);
     }
-    if (this.#head >= COMPACT_MIN && this.#head * 2 >= this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
+    if (this.#head >= COMPACT_MIN && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#weights = this.#weights.slice(this.#head);
+      this.#base += this.#head;
       this.#head = 0;
     }
   }
