@@ -13,13 +13,20 @@ export const MAX_ARRIVALS = 2_000;
 /** Chunks up to this size are copied into the slab (body-slab.ts); larger ones stand alone. */
 const SMALL_CHUNK = 16 * 1024;
 
+/** A copy that holds only its own bytes (Buffer.from may slice the shared 8 KiB pool). */
+function ownCopy(chunk: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(chunk.length);
+  copy.set(chunk);
+  return copy;
+}
+
 export class CapturedBody {
   /**
    * The kept bytes: first a run in a slab page (`#page`, from `#start` to `#end`), grown in
    * place while the chunks of this body are the slab's latest writes (the usual case: a
    * body in one read, or a stream with nothing in between); then, once another body wrote
-   * in between or a chunk was too large, the further chunks in order in `#rest` (views of
-   * the slab, or copies exactly their size: a slice would keep a whole socket read alive).
+   * in between or a chunk was too large, the further chunks in order in `#rest` (copies
+   * exactly their size: a slice would keep a whole socket read alive, a slab view a page).
    */
   #page: Buffer | undefined;
   #start = 0;
@@ -49,23 +56,41 @@ export class CapturedBody {
       );
       return kept.length;
     }
+    const first = this.#page === undefined && this.#rest === undefined;
     const grows =
       this.#rest === undefined &&
       this.#page !== undefined &&
       this.#page === slab.page &&
       this.#end === slab.used;
+    if (!first && !grows) {
+      // Once another body wrote in between, later chunks are copies of their own: a view
+      // of the slab would pin a whole page per chunk, and a long event stream interleaved
+      // with other traffic would then hold thousands of pages for kilobytes of events.
+      (this.#rest ??= []).push(ownCopy(kept));
+      return kept.length;
+    }
     const start = slab.copy(kept);
     const page = slab.page!;
     if (grows && page === this.#page) {
       this.#end = start + kept.length;
-    } else if (this.#page === undefined && this.#rest === undefined) {
+    } else if (first) {
       this.#page = page;
       this.#start = start;
       this.#end = start + kept.length;
     } else {
+      // The run no longer fits its page: the rest goes on in chunks of its own.
       (this.#rest ??= []).push(page.subarray(start, start + kept.length));
     }
     return kept.length;
+  }
+
+  /** Slab pages this body keeps alive (0, 1 or 2): what it costs beyond its own bytes. */
+  slabPages(slabPageBytes: number): number {
+    const pages = new Set<ArrayBufferLike>();
+    for (const b of [this.#page, ...(this.#rest ?? [])]) {
+      if (b && b.buffer.byteLength === slabPageBytes) pages.add(b.buffer);
+    }
+    return pages.size;
   }
 
   bytes(): Buffer {

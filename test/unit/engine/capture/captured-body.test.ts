@@ -28,6 +28,24 @@ describe('CapturedBody', () => {
     expect(b.bytes().toString()).toBe('b1b2');
   });
 
+  it('pins no slab page per chunk when a long stream interleaves with other traffic', () => {
+    const slab = new BodySlab();
+    const stream = new CapturedBody();
+    const pages = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 3000; i++) {
+      stream.add(bytes(`data: ${i}\n\n`), 1 << 20, slab);
+      // Another exchange's 1 KiB body between every event: pages fill and move on.
+      new CapturedBody().add(Buffer.alloc(1024, 1), 1 << 20, slab);
+      pages.add(slab.page?.buffer as ArrayBufferLike);
+    }
+    expect(pages.size).toBeGreaterThan(10);
+    const kept = stream.bytes().toString();
+    expect(kept.startsWith('data: 0\n\ndata: 1\n\n')).toBe(true);
+    expect(kept.endsWith('data: 2999\n\n')).toBe(true);
+    // After its first run the stream keeps copies of its own, not views of the pages.
+    expect(stream.slabPages(PAGE_BYTES)).toBeLessThanOrEqual(2);
+  });
+
   it('keeps large chunks on their own, in order with small ones, and stops at the cap', () => {
     const slab = new BodySlab();
     const body = new CapturedBody();
