@@ -100,7 +100,9 @@ describe.each(['apache', 'nginx', 'caddy'] as PeerServer[])('%s: route access li
   it.skipIf(skip)('admits and refuses the same clients, per route', async () => {
     const log: unknown[] = [];
     for (const request of REQUESTS) {
-      const picked = !(target === 'caddy' && request[1] === 'ROUTEID=.9');
+      // nginx's workers and Caddy each start their round robin where they like; httpd's
+      // first pick is the first member (and its cookie says which, so it is compared).
+      const picked = target === 'apache' || request[1] !== 'ROUTEID=.9';
       const ours = await observe(proxy.port(), request, picked);
       const theirs = await observe(serverPort, request, picked);
       expect({ request, ...theirs }).toEqual({ request, ...ours });
