@@ -6,7 +6,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Balancer } from './balancing/balancer.js';
-import { hasPlaceholder } from '../shared/route-forms.js';
 import { combineQuery, fillTemplate, type Captures, type RouteRequest } from './route-forms.js';
 import type { CompiledRoute, RouteAction } from './router.js';
 
@@ -34,7 +33,8 @@ export function redirectLocation(
   r: RouteRequest,
 ): string {
   let url = fillTemplate(to, captures, r);
-  if (!route.pattern && !hasPlaceholder(to)) {
+  // Decided once per configuration (router.ts): a redirect route without pattern or placeholders.
+  if (route.action.kind === 'redirect' && route.action.appendRest) {
     const rest = r.path.slice(route.prefix.length);
     url = url.endsWith('/') && rest.startsWith('/') ? url + rest.slice(1) : url + rest;
   }

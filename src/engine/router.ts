@@ -71,7 +71,13 @@ export type RouteAction =
       /** Path and query of `to` with placeholders (`/api/$1?v=2`), for pattern routes. */
       template?: string;
     }
-  | { kind: 'redirect'; to: string; status: number }
+  | {
+      kind: 'redirect';
+      to: string;
+      status: number;
+      /** Append the rest of the path after the prefix (Apache Redirect): no pattern, no placeholders. */
+      appendRest: boolean;
+    }
   | { kind: 'respond'; respond: RespondConfig };
 
 export interface CompiledRoute {
@@ -155,7 +161,12 @@ function splitOrigin(text: string): [string, string] {
 }
 
 function compileAction(route: RouteConfig): RouteAction {
-  if (route.redirect) return { kind: 'redirect', ...route.redirect };
+  if (route.redirect)
+    return {
+      kind: 'redirect',
+      ...route.redirect,
+      appendRest: route.match.pathRegex === undefined && !hasPlaceholder(route.redirect.to),
+    };
   if (route.respond) return { kind: 'respond', respond: route.respond };
   const to = route.to ?? '';
   if (route.match.pathRegex === undefined || (!hasPlaceholder(to) && !to.includes('?')))

@@ -61,7 +61,11 @@ describe('restRegex: Apache Redirect (rest of the path appended) as a regular ex
     for (const to of ['http://new.test/fresh/', 'http://new.test/fresh', '/moved/']) {
       it(`${prefix} → ${to}`, () => {
         // Only what redirectLocation reads of a compiled route.
-        const route = { prefix, keepQuery: false } as CompiledRoute;
+        const route = {
+          prefix,
+          keepQuery: false,
+          action: { kind: 'redirect', to, status: 302, appendRest: true },
+        } as CompiledRoute;
         for (const path of PATHS.filter((p) => matchesPrefix(p, prefix))) {
           const engine = redirectLocation(route, to, NO_CAPTURES, facts(path));
           const ours = apply([restRegex(prefix, to, escapeRegex), `${to}$1`], path);
