@@ -17,6 +17,7 @@ import {
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import { exchangeMatcher } from '../shared/exchange-filter.js';
+import { AppsFeed } from './apps/apps-feed.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import { replay } from './capture/replay.js';
@@ -75,6 +76,7 @@ export class EngineApi implements ProxyApi {
   #flushTimer: NodeJS.Timeout | undefined;
   #statsTimer: NodeJS.Timeout | undefined;
   #unsaved = false;
+  readonly #appsFeed: AppsFeed;
 
   constructor(engine: Engine, options: EngineApiOptions) {
     this.#engine = engine;
@@ -82,6 +84,11 @@ export class EngineApi implements ProxyApi {
     engine.recorder.events.on('exchange', (recording) => this.#queue(recording));
     engine.events.on('health', (change) => this.events.emit('health', change));
     engine.events.on('warning', (message) => this.events.emit('warning', { message }));
+    this.#appsFeed = new AppsFeed(engine.apps, {
+      listening: (event) => this.events.listenerCount(event) > 0,
+      apps: (status) => this.events.emit('apps', status),
+      appLog: (name, lines) => this.events.emit('appLog', { name, lines }),
+    });
     // Statistics are polled only while a UI listens for them.
     // (newListener/removeListener are EventEmitter's own events, outside the typed map.)
     const emitter = this.events as EventEmitter;
@@ -121,6 +128,7 @@ export class EngineApi implements ProxyApi {
 
   /** Stop timers (the engine itself is closed by its owner). */
   close(): void {
+    this.#appsFeed.close();
     clearTimeout(this.#flushTimer);
     clearInterval(this.#statsTimer);
     this.events.removeAllListeners();
@@ -393,5 +401,42 @@ export class EngineApi implements ProxyApi {
 
   async exportCaPem(): Promise<string> {
     return (await this.#engine.certificateAuthority()).certPem;
+  }
+
+  async listApps(): Promise<ApiResult<'listApps'>> {
+    return this.#engine.apps.status();
+  }
+
+  async controlApp(...[name, action]: ApiParams<'controlApp'>): Promise<void> {
+    try {
+      await this.#engine.apps.control(name ?? undefined, action);
+    } catch (error) {
+      throw new ApiError((error as Error).message);
+    }
+  }
+
+  async getAppLog(...[name, options]: ApiParams<'getAppLog'>): Promise<ApiResult<'getAppLog'>> {
+    return this.#engine.apps.log(name, options ?? {});
+  }
+
+  /** The caller must unregister; the WebSocket bridge does when the connection closes. */
+  async registerApp(
+    ...[registration]: ApiParams<'registerApp'>
+  ): Promise<ApiResult<'registerApp'>> {
+    try {
+      return await this.#engine.apps.register(registration);
+    } catch (error) {
+      throw new ApiError((error as Error).message);
+    }
+  }
+
+  async appEnvironment(
+    ...[name]: ApiParams<'appEnvironment'>
+  ): Promise<ApiResult<'appEnvironment'>> {
+    return this.#engine.apps.environment(name);
+  }
+
+  async unregisterApp(...[id]: ApiParams<'unregisterApp'>): Promise<void> {
+    this.#engine.apps.unregister(id);
   }
 }

@@ -15,6 +15,8 @@ import type https from 'node:https';
 import { hostname } from 'node:os';
 import { routingConfigSchema, type MemberConfig, type RoutingConfig } from '../shared/config.js';
 import { AccessList } from './access.js';
+import { withAppRoutes } from './apps/app-routes.js';
+import { Apps } from './apps/apps.js';
 import { Balancer, memberLabel } from './balancing/balancer.js';
 import { HealthChecker, type HealthChange } from './balancing/health.js';
 import { MemberStatsStore, type MemberStats } from './balancing/member-stats.js';
@@ -26,7 +28,7 @@ import { Forwarder, type Http2SessionStatus } from './forwarder/forwarder.js';
 import { GrpcSchemas } from './grpc/grpc-schemas.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
-import { CertificateAuthority } from './tls/authority.js';
+import { caPaths, CertificateAuthority } from './tls/authority.js';
 import { tlsNamesOf } from './tls/route-names.js';
 
 export interface EngineOptions {
@@ -36,6 +38,10 @@ export interface EngineOptions {
   capture?: Partial<CaptureLimits>;
   /** Where the routing file's relative paths (grpc.protos) start; default: the working directory. */
   configDir?: string;
+  /** Start every app of the routing file, not only those with autostart (`switchyard up`). */
+  startAllApps?: boolean;
+  /** First restart delay of a failed app, ms (tests). */
+  appBackoffMs?: number;
 }
 
 export interface CloseOptions {
@@ -80,13 +86,29 @@ export class Engine {
   readonly recorder: Recorder;
   /** Message schemas of gRPC calls for the inspector (.proto files, server reflection). */
   readonly grpcSchemas = new GrpcSchemas();
+  /** Apps served by name (NAME.localhost): their processes, registrations and logs. */
+  readonly apps: Apps;
   readonly #configDir: string;
+  readonly #startAllApps: boolean;
+  /** The app routes the runtime was built with, to rebuild only when they change. */
+  #appRoutesKey = '';
+  #appsPending = false;
+  #shadowedApps = '';
   readonly #forwarder = new Forwarder();
   readonly #handler: ExchangeHandler;
   readonly #listeners: ListenerPool;
   readonly #tunnels = new Set<Socket>();
   readonly #stats = new MemberStatsStore();
-  readonly #health = new HealthChecker((change) => this.events.emit('health', change));
+  readonly #health = new HealthChecker((change) => {
+    if (this.apps.isAppBalancer(change.balancer))
+      this.apps.health(
+        change.balancer,
+        change.member,
+        change.health !== 'unhealthy',
+        change.detail,
+      );
+    this.events.emit('health', change);
+  });
   #runtime: Runtime | undefined;
   #authority: Promise<CertificateAuthority> | undefined;
   /** Hostnames that TLS routes name, for the CA's constraints. */
@@ -99,6 +121,13 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.dataDir = options.dataDir;
     this.#configDir = options.configDir ?? process.cwd();
+    this.#startAllApps = options.startAllApps ?? false;
+    this.apps = new Apps({
+      listeners: () => this.#listeners.status(),
+      caCertPath: caPaths(options.dataDir).cert,
+      ...(options.appBackoffMs === undefined ? {} : { backoffMs: options.appBackoffMs }),
+    });
+    this.apps.events.on('changed', () => this.#appsChanged());
     this.recorder = new Recorder(options.capture);
     this.#handler = new ExchangeHandler(
       this.#forwarder,
@@ -167,6 +196,44 @@ export class Engine {
       );
     }
     const config = parsed.data;
+    const first = this.#config === undefined;
+    await this.#install(config);
+    // Apps start once their configuration is in force; their routes follow as they come up.
+    await this.apps.configure(config.apps, this.#configDir, first && this.#startAllApps);
+    await this.#reinstallForApps();
+    return this.#listeners.status();
+  }
+
+  /** An app changed: rebuild the runtime once its routes differ (coalesced, in order). */
+  #appsChanged(): void {
+    if (this.#appsPending || this.#closed || !this.#config) return;
+    this.#appsPending = true;
+    void this.#serially(async () => {
+      this.#appsPending = false;
+      await this.#reinstallForApps();
+    }).catch((error: unknown) =>
+      this.events.emit('warning', `app routes could not be applied: ${(error as Error).message}`),
+    );
+  }
+
+  async #reinstallForApps(): Promise<void> {
+    const config = this.#config;
+    if (!config || this.#closed) return;
+    if (JSON.stringify(this.apps.routes()) !== this.#appRoutesKey) await this.#install(config);
+  }
+
+  /** Build and swap in the runtime for the file's configuration plus the app routes. */
+  async #install(fileConfig: RoutingConfig): Promise<void> {
+    const appRoutes = this.apps.routes();
+    const { config, shadowed } = withAppRoutes(fileConfig, appRoutes);
+    const shadowedKey = shadowed.join(',');
+    if (shadowed.length > 0 && shadowedKey !== this.#shadowedApps) {
+      this.events.emit(
+        'warning',
+        `the routing file routes ${shadowed.map((n) => `${n}.localhost`).join(', ')} itself, so those apps are reached through its routes, not as apps`,
+      );
+    }
+    this.#shadowedApps = shadowedKey;
     const { names: tlsNames, singleLabel } = tlsNamesOf(config);
     if (config.listeners.some((l) => l.tls)) await this.#checkTlsNames(tlsNames);
     else await this.#trustExistingCa();
@@ -189,7 +256,8 @@ export class Engine {
     }
     await this.#listeners.reconcile(config.listeners, runtime.clientTimeouts);
     this.#runtime = runtime;
-    this.#config = config;
+    this.#config = fileConfig;
+    this.#appRoutesKey = JSON.stringify(appRoutes);
     this.#tlsNames = tlsNames;
     this.#stats.retain(
       new Set(config.balancers.flatMap((b) => b.members.map((m) => memberLabel(m.url)))),
@@ -198,7 +266,6 @@ export class Engine {
     for (const problem of await this.grpcSchemas.configure(config.grpc, this.#configDir)) {
       this.events.emit('warning', problem);
     }
-    return this.#listeners.status();
   }
 
   /**
@@ -287,6 +354,20 @@ export class Engine {
 
   /** Change a member's state or loadFactor live, as balancer-manager does. */
   setMember(balancer: string, url: string, change: MemberChange): Promise<void> {
+    if (
+      this.apps.isAppBalancer(balancer) &&
+      !this.#config?.balancers.some((b) => b.name === balancer)
+    ) {
+      if (change.loadFactor !== undefined && change.state === undefined)
+        return Promise.reject(
+          new ConfigApplyError(
+            `the instances of an app's balancer ('${balancer}') share the load equally`,
+          ),
+        );
+      return Promise.resolve().then(() => {
+        if (change.state !== undefined) this.apps.setMemberState(balancer, url, change.state);
+      });
+    }
     return this.#editBalancer(balancer, (members) => {
       const at = this.#memberIndex(balancer, members, url);
       members[at] = { ...members[at]!, ...change };
@@ -316,6 +397,11 @@ export class Engine {
     return this.#serially(async () => {
       const config = this.#config;
       const index = config?.balancers.findIndex((b) => b.name === name) ?? -1;
+      if (index === -1 && this.apps.isAppBalancer(name)) {
+        throw new ConfigApplyError(
+          `'${name}' is an app's balancer: its members are the app's instances, so they come and go with them; change a member's state instead`,
+        );
+      }
       if (!config || index === -1) throw new ConfigApplyError(`no balancer is named '${name}'`);
       const balancers = config.balancers.map((b, i) =>
         i === index ? { ...b, members: edit([...b.members]) } : b,
@@ -333,9 +419,11 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.#health.stop();
+    const appsStopped = this.apps.close();
     const tunnelsDone = this.#waitForTunnels(graceMs);
     await this.#listeners.close(graceMs);
     await tunnelsDone;
+    await appsStopped;
     await this.#forwarder.close();
   }
 

@@ -27,6 +27,8 @@ import {
   isApiEvent,
   isApiMethod,
   type ApiEvent,
+  type ApiParams,
+  type ApiResult,
   type ProxyEvents,
 } from '../shared/api.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
@@ -93,6 +95,9 @@ function errorMessage(error: unknown): string {
 /** One client's socket, subscriptions and backlog. */
 class Connection {
   readonly subscriptions = new Set<ApiEvent>();
+  /** Apps this connection registered (`switchyard run`): they end with it. */
+  readonly registrations = new Set<string>();
+  closed = false;
   alive = true;
   droppedExchanges = 0;
   readonly #ws: WebSocket;
@@ -263,6 +268,9 @@ export class WsBridge {
     // Errors (a reset, an invalid frame) are followed by 'close'; nothing else to do.
     ws.on('error', () => undefined);
     ws.on('close', () => {
+      conn.closed = true;
+      for (const id of conn.registrations) void this.#api.unregisterApp(id);
+      conn.registrations.clear();
       this.#connections.delete(conn);
       this.#droppedByClosed += conn.droppedExchanges;
       conn.discard();
@@ -371,7 +379,19 @@ export class WsBridge {
       conn.reply({ id, error: `internal error: ${method} returned an invalid result` });
       return;
     }
+    this.#trackRegistration(conn, method, args.data, checked.data);
     conn.reply({ id, result: checked.data });
+  }
+
+  /** A registered app lives as long as the connection that registered it. */
+  #trackRegistration(conn: Connection, method: string, params: unknown, result: unknown): void {
+    if (method === 'registerApp') {
+      const { id } = result as ApiResult<'registerApp'>;
+      if (conn.closed) void this.#api.unregisterApp(id);
+      else conn.registrations.add(id);
+    } else if (method === 'unregisterApp') {
+      conn.registrations.delete((params as ApiParams<'unregisterApp'>)[0]);
+    }
   }
 
   #setSubscriptions(conn: Connection, events: readonly ApiEvent[]): void {

@@ -7,6 +7,13 @@
  */
 import { z } from 'zod';
 import { BALANCER_METHODS, MEMBER_STATES, memberSchema } from './config.js';
+import {
+  APP_LOG_STREAMS,
+  appLogLineSchema,
+  appName,
+  appRegistrationSchema,
+  appStatusSchema,
+} from './apps.js';
 import { BODY_SIDES, exchangeDetailSchema, exchangeSummarySchema } from './exchange.js';
 import { grpcCallSchemaSchema } from './protobuf-schema.js';
 
@@ -156,6 +163,10 @@ export const exchangeFilterSchema = z
   .strict();
 export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
 
+export const APP_CONTROLS = ['start', 'stop', 'restart'] as const;
+/** Lines of output kept per app (and the most one getAppLog call returns). */
+export const APP_LOG_LIMIT = 5_000;
+
 export const EXPORT_SERVERS = ['apache', 'nginx', 'caddy', 'haproxy', 'kubernetes'] as const;
 
 export const apacheImportSchema = z.object({
@@ -229,6 +240,45 @@ export const API = {
   trustCa: { params: none, result: trustResultSchema },
   untrustCa: { params: none, result: trustResultSchema },
   exportCaPem: { params: none, result: z.string() },
+  /** Apps (routing file `apps:`, `switchyard run`, aliases) with their instances. */
+  listApps: { params: none, result: z.array(appStatusSchema) },
+  /** Start, stop or restart one app's process (its name) or every app's (null). */
+  controlApp: {
+    params: z.tuple([appName.nullable(), z.enum(APP_CONTROLS)]),
+    result: z.void(),
+  },
+  /** The newest lines of an app's output (bounded), optionally only those containing `search`. */
+  getAppLog: {
+    params: z.tuple([
+      appName,
+      z
+        .strictObject({
+          search: z.string().max(1000).optional(),
+          streams: z.array(z.enum(APP_LOG_STREAMS)).optional(),
+          limit: z.int().min(1).max(APP_LOG_LIMIT).optional(),
+        })
+        .optional(),
+    ]),
+    result: z.array(appLogLineSchema),
+  },
+  /**
+   * `switchyard run`: serve this instance as NAME.localhost. Over the WebSocket API the
+   * instance is removed when the connection that registered it closes, so a run process
+   * that dies (even killed) leaves no route behind.
+   */
+  registerApp: {
+    params: z.tuple([appRegistrationSchema]),
+    result: z.object({ id: z.string(), urls: z.array(z.string()) }),
+  },
+  unregisterApp: { params: z.tuple([z.string().max(100)]), result: z.void() },
+  /**
+   * What an app's command gets besides PORT, and the URLs it will have: SWITCHYARD_URL,
+   * SWITCHYARD_URL_<OTHER> for every other app, NODE_EXTRA_CA_CERTS (the local CA).
+   */
+  appEnvironment: {
+    params: z.tuple([appName]),
+    result: z.object({ urls: z.array(z.string()), env: z.record(z.string(), z.string()) }),
+  },
 } as const satisfies Record<string, { params: z.ZodTuple; result: z.ZodType }>;
 
 export type ApiMethod = keyof typeof API;
@@ -255,6 +305,10 @@ export const EVENTS = {
   health: healthChangeSchema,
   config: z.object({ reason: z.string() }),
   warning: z.object({ message: z.string() }),
+  /** Every app, whenever one changes state. */
+  apps: z.array(appStatusSchema),
+  /** New output lines of an app (batched like exchanges). */
+  appLog: z.object({ name: z.string(), lines: z.array(appLogLineSchema) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type ApiEvent = keyof typeof EVENTS;

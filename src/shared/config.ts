@@ -31,6 +31,7 @@ import {
   unknownPlaceholder,
   usesPathGroups,
 } from './route-forms.js';
+import { appHost, appSchema } from './apps.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -347,6 +348,10 @@ const configShape = z.strictObject({
   balancers: z.array(balancerSchema).default([]),
   clientTimeouts: clientTimeoutsSchema.default(CLIENT_TIMEOUT_DEFAULTS),
   grpc: grpcSchema.optional(),
+  apps: z.array(appSchema).default([]).meta({
+    description:
+      'Local services served at https://NAME.localhost: commands Switchyard starts and watches (a Procfile in YAML), or aliases for a port something else serves.',
+  }),
 });
 
 type Shape = z.output<typeof configShape>;
@@ -434,7 +439,31 @@ function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
   });
 }
 
-export const routingConfigSchema = configShape.superRefine(checkReferences);
+/** App names are unique, and the route and balancer each app becomes are not taken. */
+function checkApps(config: Shape, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string): void => {
+    ctx.addIssue({ code: 'custom', path, message, params: { reference: true } });
+  };
+  const seen = new Map<string, number>();
+  const routeNames = new Set(config.routes.map((r) => r.name));
+  const balancerNames = new Set(config.balancers.map((b) => b.name));
+  config.apps.forEach((app, i) => {
+    const prior = seen.get(app.name);
+    if (prior !== undefined) issue(['apps', i, 'name'], `'${app.name}' is already apps[${prior}]`);
+    else seen.set(app.name, i);
+    const host = appHost(app.name);
+    if (routeNames.has(host) || balancerNames.has(host))
+      issue(
+        ['apps', i, 'name'],
+        `'${app.name}' is served by a route and a balancer named ${host}, and the file already has one by that name; rename one of them`,
+      );
+  });
+}
+
+export const routingConfigSchema = configShape.superRefine((config, ctx) => {
+  checkReferences(config, ctx);
+  checkApps(config, ctx);
+});
 
 export type RoutingConfig = z.output<typeof routingConfigSchema>;
 export type RoutingConfigInput = z.input<typeof routingConfigSchema>;
@@ -451,6 +480,7 @@ export type {
 } from './route-forms.js';
 export type ClientTimeoutsConfig = RoutingConfig['clientTimeouts'];
 export type GrpcConfig = NonNullable<RoutingConfig['grpc']>;
+export type { AppConfig } from './apps.js';
 export type BalancerConfig = RoutingConfig['balancers'][number];
 export type MemberConfig = BalancerConfig['members'][number];
 export type HealthCheckConfig = NonNullable<BalancerConfig['healthCheck']>;

@@ -36,6 +36,12 @@ const METHOD_TABLE = {
   trustCa: true,
   untrustCa: true,
   exportCaPem: true,
+  listApps: true,
+  controlApp: true,
+  getAppLog: true,
+  registerApp: true,
+  unregisterApp: true,
+  appEnvironment: true,
 } as const satisfies Record<ApiMethod, true>;
 
 const EVENT_TABLE = {
@@ -45,6 +51,8 @@ const EVENT_TABLE = {
   health: true,
   config: true,
   warning: true,
+  apps: true,
+  appLog: true,
 } as const satisfies Record<ApiEvent, true>;
 
 /** Every API method name (the same set as API_METHODS, without loading the schemas). */

@@ -5,6 +5,7 @@
  * `exchangesCleared`, …) so component tests read like user stories; tests that need a
  * failure or a slow answer install their own implementation with `respond`.
  */
+import type { AppLogLine, AppStatus } from '../../src/shared/apps.js';
 import {
   API_METHODS,
   type ApiEvent,
@@ -42,6 +43,9 @@ export interface FakeData {
   ca: CaStatus;
   validation: Validation;
   har: string;
+  apps: AppStatus[];
+  /** Output lines by app name. */
+  appLogs: Map<string, AppLogLine[]>;
 }
 
 export interface FakeCall {
@@ -204,6 +208,8 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
     ca: emptyCa(),
     validation: { ok: true, problems: [] },
     har: JSON.stringify({ log: { version: '1.2', entries: [] } }),
+    apps: [],
+    appLogs: new Map(),
     ...init,
   };
   const calls: FakeCall[] = [];
@@ -287,6 +293,30 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
     trustCa: () => ({ ok: true, message: 'trusted', commands: [] }),
     untrustCa: () => ({ ok: true, message: 'removed', commands: [] }),
     exportCaPem: () => '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n',
+    listApps: () => clone(data.apps),
+    controlApp: (name, action) => {
+      for (const app of data.apps) {
+        if (name !== null && app.name !== name) continue;
+        app.state = action === 'stop' ? 'stopped' : 'up';
+        for (const i of app.instances) i.state = app.state;
+      }
+      emit('apps', clone(data.apps));
+    },
+    getAppLog: (name, options) =>
+      clone(
+        (data.appLogs.get(name) ?? []).filter(
+          (l) => !options?.search || l.text.toLowerCase().includes(options.search.toLowerCase()),
+        ),
+      ),
+    registerApp: (registration) => ({
+      id: `${registration.name}#run-1`,
+      urls: [`https://${registration.name}.localhost:8443`],
+    }),
+    unregisterApp: () => undefined,
+    appEnvironment: (name) => ({
+      urls: [`https://${name}.localhost:8443`],
+      env: { SWITCHYARD_URL: `https://${name}.localhost:8443` },
+    }),
   };
   const impls = new Map<ApiMethod, (...args: never[]) => unknown>(
     Object.entries(defaults) as [ApiMethod, (...args: never[]) => unknown][],
