@@ -12,7 +12,7 @@ import { formatProblems, loadRoutingFile, type ConfigLoadResult } from '../engin
 import { importApacheFile } from '../engine/apache/load.js';
 import { importToYaml } from '../engine/apache/to-yaml.js';
 import { EXPORT_TARGETS, exportConfig, type ExportTarget } from '../engine/export/export.js';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './cli-io.js';
 import { defaultDataDir } from './data-dir.js';
 
 const IMPORT_USAGE = 'usage: switchyard import apache FILE > switchyard.yaml';

@@ -13,7 +13,7 @@ import { tlsRouteNames } from '../engine/tls/route-names.js';
 import { nodeTrustHint, type TrustStore } from '../engine/tls/trust-store.js';
 import { caFile, changeTrust } from '../engine/tls/trust.js';
 import { trustStoresFor } from '../engine/tls/trust-stores.js';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './cli-io.js';
 import { defaultDataDir } from './data-dir.js';
 
 export const CA_USAGE = `Usage:

@@ -2,32 +2,28 @@
  * `switchyard`: the headless command. Runs the same engine as the desktop app from a
  * routing file, applies edits to that file live, and stops gracefully on SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems, loadRoutingFile } from '../engine/config-file.js';
 import { Engine } from '../engine/engine.js';
 import type { ListenerStatus } from '../engine/listeners.js';
 import { apacheCommandMain, loadApacheForServe } from './apache-commands.js';
 import { caMain } from './ca-commands.js';
+import { consoleIo, type CliIo } from './cli-io.js';
 import { watchFile } from './config-watcher.js';
 import { defaultDataDir } from './data-dir.js';
 import { startHeadlessUi, type HeadlessUi } from './headless-ui.js';
 import { DEFAULT_UI_PORT } from './http.js';
 import { openBrowser } from './open-browser.js';
+import { packageVersion } from './package-root.js';
+import { aliasMain, appsMain, hostsMain } from './run/app-commands.js';
+import { removeInstance, writeInstance } from './run/instance-file.js';
+import { runMain } from './run/run-command.js';
+import { routingFileFor } from './run/user-config.js';
 import { STARTER_CONFIG } from './starter-config.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { CliIo };
 
 /** How long in-flight exchanges may take to finish when the command is stopped. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,6 +31,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const USAGE = `Usage:
   switchyard [--config FILE] [--data-dir DIR]   run the proxy from a routing file
   switchyard init [FILE] [--force]              write a commented starter routing file
+  switchyard up [--config FILE]                 run the proxy and start every app of the file
+  switchyard run [NAME] -- COMMAND...           run COMMAND with PORT, served at https://NAME.localhost
+  switchyard alias NAME PORT                    serve a port something else listens on as NAME.localhost
+  switchyard apps                               list the running Switchyard's apps
+  switchyard hosts sync|remove|show             NAME.localhost lines in the hosts file (opt-in)
   switchyard ca COMMAND                         local TLS CA: status, trust, export... (ca --help)
   switchyard --apache FILE [--data-dir DIR]     run the proxy from an Apache configuration
   switchyard import apache FILE                 print the routing file for an Apache configuration
@@ -56,23 +57,6 @@ Options:
 Listeners bind to 127.0.0.1 unless the routing file says otherwise. The UI is served on
 127.0.0.1 only, to whoever has the printed \`ui\` URL: it carries this run's access token.
 Stop with Ctrl-C: open exchanges get ${SHUTDOWN_GRACE_MS / 1000} s to finish.`;
-
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'switchyard') return pkg.version ?? 'unknown';
-    } catch {
-      // not here; look one folder up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 function printListeners(io: CliIo, listeners: readonly ListenerStatus[]): void {
   for (const l of listeners) io.out(`listening ${l.name} ${l.url}`);
@@ -112,6 +96,8 @@ export interface ServeOptions {
   apache?: string;
   /** The browser UI (default: served, see HeadlessUiOptions.port); false: none. */
   ui?: false | { port?: number; open?: boolean };
+  /** Start every app of the routing file, not only those with autostart (`switchyard up`). */
+  startAllApps?: boolean;
 }
 
 /** Start serving; undefined (after reporting why) when the command cannot start. */
@@ -136,7 +122,12 @@ export async function serve(
     }
     return undefined;
   }
-  const engine = new Engine({ dataDir: options.dataDir, configDir: dirname(resolve(file)) });
+  const engine = new Engine({
+    dataDir: options.dataDir,
+    configDir: dirname(resolve(file)),
+    startAllApps: options.startAllApps === true,
+  });
+  engine.apps.events.on('changed', () => reportApps(engine, io));
   engine.events.on('warning', (message) => io.err(`warning: ${message}`));
   try {
     printListeners(io, await engine.apply(loaded.config));
@@ -161,6 +152,18 @@ export async function serve(
       return undefined;
     }
     io.out(`ui ${ui.server.url}`);
+    // `switchyard run`, `alias` and `apps` find this instance and its token here.
+    await writeInstance(options.dataDir, {
+      pid: process.pid,
+      version: packageVersion(),
+      apiUrl: ui.server.apiUrl,
+      token: ui.server.token,
+      uiUrl: ui.server.url,
+      ...(options.apache ? {} : { configPath: resolve(file) }),
+      startedAt: Date.now(),
+    }).catch((error: unknown) =>
+      io.err(`warning: switchyard run cannot find this instance: ${(error as Error).message}`),
+    );
     for (const warning of ui.warnings) io.err(`warning: ${warning}`);
     if (options.ui?.open) openBrowser(ui.server.url, (message) => io.err(`warning: ${message}`));
   }
@@ -195,6 +198,7 @@ export async function serve(
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       unwatch();
+      await removeInstance(options.dataDir).catch(() => undefined);
       await ui?.close();
       await engine.close({ graceMs: SHUTDOWN_GRACE_MS });
       finish(0);
@@ -205,10 +209,42 @@ export async function serve(
   return { engine, ...(ui ? { ui } : {}), stopped, stop };
 }
 
+/** One line per app whose state changed: `app shop up https://shop.localhost (pid 123)`. */
+const lastAppStates = new WeakMap<Engine, Map<string, string>>();
+function reportApps(engine: Engine, io: CliIo): void {
+  const seen = lastAppStates.get(engine) ?? new Map<string, string>();
+  lastAppStates.set(engine, seen);
+  const current = new Set<string>();
+  for (const app of engine.apps.status()) {
+    for (const i of app.instances) {
+      current.add(i.id);
+      const line = `${i.state}${i.detail ? `: ${i.detail}` : ''}`;
+      if (seen.get(i.id) === line || (!seen.has(i.id) && i.state === 'stopped')) continue;
+      seen.set(i.id, line);
+      const where =
+        i.state === 'up' || i.state === 'alias'
+          ? ` ${app.urls[0] ?? ''} → port ${i.port ?? '?'}${i.pid ? ` (pid ${i.pid})` : ''}`
+          : '';
+      io.out(`app ${app.name} ${line}${where}`);
+    }
+  }
+  for (const id of seen.keys()) {
+    if (current.has(id)) continue;
+    seen.delete(id);
+    io.out(
+      `app ${id.split('#')[0] ?? id} ${id.includes('#run-') ? 'run ended' : 'removed'} (${id})`,
+    );
+  }
+}
+
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   // `ca` has its own options (--out, --name), so it is dispatched before parsing.
   if (argv[0] === 'ca') return caMain(argv.slice(1), io);
   if (argv[0] === 'import' || argv[0] === 'export') return apacheCommandMain(argv, io);
+  if (argv[0] === 'run') return runMain(argv.slice(1), io);
+  if (argv[0] === 'alias') return aliasMain(argv.slice(1), io);
+  if (argv[0] === 'apps') return appsMain(argv.slice(1), io);
+  if (argv[0] === 'hosts') return hostsMain(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -245,7 +281,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
   if (command === 'init') {
     return init(resolve(rest[0] ?? values.config ?? 'switchyard.yaml'), values.force === true, io);
   }
-  if (command !== undefined) {
+  if (command !== undefined && command !== 'up') {
     io.err(`switchyard: unknown command '${command}'; run \`switchyard --help\` for usage`);
     return 2;
   }
@@ -257,10 +293,20 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
       return 2;
     }
   }
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const up = command === 'up';
+  let config = values.config ?? 'switchyard.yaml';
+  if (up) {
+    // `up` takes the same routing file as `switchyard run` does.
+    const choice = await routingFileFor(values.config, dataDir);
+    for (const note of choice.created ?? []) io.err(note);
+    config = choice.path;
+  }
   const running = await serve(
     {
-      config: values.config ?? 'switchyard.yaml',
-      dataDir: values['data-dir'] ?? defaultDataDir(),
+      config,
+      startAllApps: up,
+      dataDir,
       watch: values['no-watch'] !== true,
       ...(values.apache === undefined ? {} : { apache: values.apache }),
       ui:

@@ -15,11 +15,11 @@ import { realpath } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { EngineApi } from '../engine/engine-api.js';
 import { URL_TOKEN_KEY, WS_API_PATH, WS_TOKEN_PARAM } from '../shared/ws-protocol.js';
+import { packageRoot } from './package-root.js';
 import { securityHeaders, serveStatic } from './static-files.js';
 import { hostAllowed, newAccessToken, originAllowed, tokenMatches } from './ui-access.js';
 import { WsBridge, type WsBridgeOptions } from './ws-bridge.js';
@@ -62,20 +62,10 @@ export interface UiServer {
 
 /** out/renderer/ of the package this file belongs to (from src/ or from out/cli/). */
 export function builtRendererDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        const { name } = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string };
-        if (name === 'switchyard') return join(dir, 'out', 'renderer');
-      } catch {
-        // not ours; keep looking up
-      }
-    }
-    dir = dirname(dir);
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
+  const root = packageRoot();
+  return root
+    ? join(root, 'out', 'renderer')
+    : join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
 }
 
 /** The request target as a URL (only its path and query are used). */

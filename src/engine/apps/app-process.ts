@@ -179,7 +179,7 @@ export class AppProcess {
       ...this.#options.env(config, port),
       PORT: String(port),
     };
-    this.#set('starting', `starting: ${line}`);
+    this.#set('starting', `$ ${line}`);
     this.#options.log.note(
       this.id,
       `$ ${line}   (PORT=${port}, in ${isAbsolute(cwd) ? cwd : resolve(cwd)})`,
