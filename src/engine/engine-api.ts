@@ -410,6 +410,7 @@ export class EngineApi implements ProxyApi {
   async controlApp(...[name, action]: ApiParams<'controlApp'>): Promise<void> {
     try {
       await this.#engine.apps.control(name ?? undefined, action);
+      await this.#engine.appRoutesApplied();
     } catch (error) {
       throw new ApiError((error as Error).message);
     }
@@ -424,7 +425,9 @@ export class EngineApi implements ProxyApi {
     ...[registration]: ApiParams<'registerApp'>
   ): Promise<ApiResult<'registerApp'>> {
     try {
-      return await this.#engine.apps.register(registration);
+      const registered = await this.#engine.apps.register(registration);
+      await this.#engine.appRoutesApplied();
+      return registered;
     } catch (error) {
       throw new ApiError((error as Error).message);
     }
@@ -438,5 +441,6 @@ export class EngineApi implements ProxyApi {
 
   async unregisterApp(...[id]: ApiParams<'unregisterApp'>): Promise<void> {
     this.#engine.apps.unregister(id);
+    await this.#engine.appRoutesApplied();
   }
 }

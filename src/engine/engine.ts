@@ -204,6 +204,11 @@ export class Engine {
     return this.#listeners.status();
   }
 
+  /** Resolves once the runtime routes every app as it is now (after a registration, say). */
+  appRoutesApplied(): Promise<void> {
+    return this.#serially(() => this.#reinstallForApps());
+  }
+
   /** An app changed: rebuild the runtime once its routes differ (coalesced, in order). */
   #appsChanged(): void {
     if (this.#appsPending || this.#closed || !this.#config) return;

@@ -15,6 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { ProxyClient, ProxyEvents } from '../../src/shared/api.js';
 import { startBackend, type Backend } from '../support/backend.js';
 import { rawBytes } from '../support/grpc.js';
+import { send } from '../support/http.js';
 import { ORDERS_PROTO } from '../support/grpc-shop.js';
 import { harSchema } from '../support/har-schema.js';
 
@@ -444,6 +445,52 @@ export function proxyApiContract(transport: string, connect: Connect): void {
         const [plain] = await client.listExchanges({ text: '/not-grpc' });
         const notGrpc = await refusal(client.grpcSchema(plain!.id));
         expect(notGrpc.message).toBe(`exchange ${plain!.id} is not a gRPC call`);
+      });
+    });
+
+    describe('apps', () => {
+      it('serves a registered instance at NAME.localhost until it is unregistered', async () => {
+        const env = await client.appEnvironment('contract-app');
+        const port = new URL(proxyUrl).port;
+        expect(env.urls).toEqual([`http://contract-app.localhost:${port}`]);
+        expect(env.env.SWITCHYARD_URL).toBe(env.urls[0]);
+        const announced = next(client, 'apps');
+        const { id, urls } = await client.registerApp({
+          name: 'contract-app',
+          port: Number(new URL(b.url).port),
+          pid: 4242,
+          command: 'node server.js',
+        });
+        expect(urls).toEqual(env.urls);
+        const apps = await announced;
+        expect(apps.find((x) => x.name === 'contract-app')).toMatchObject({
+          host: 'contract-app.localhost',
+          state: 'up',
+          inFile: false,
+          instances: [{ id, source: 'run', pid: 4242, state: 'up' }],
+        });
+        // fetch() drops a Host header: a plain request names the app.
+        const reply = await send(Number(port), '/x', {
+          headers: { host: 'contract-app.localhost' },
+        });
+        expect((JSON.parse(reply.body) as { backend: string }).backend).toBe('b');
+        const log = await client.getAppLog('contract-app', { search: 'SWITCHYARD RUN' });
+        expect(log.map((l) => l.stream)).toEqual(['system']);
+        expect(log[0]!.text).toContain('node server.js');
+        const stop = await refusal(client.controlApp('contract-app', 'stop'));
+        expect(stop.message).toContain('stop it there (Ctrl-C)');
+        await client.unregisterApp(id);
+        expect((await client.listApps()).some((x) => x.name === 'contract-app')).toBe(false);
+      });
+
+      it('refuses a registration nothing serves, a bad name and an unknown app', async () => {
+        const dead = await refusal(client.registerApp({ name: 'ghost', port: 1 }));
+        expect(dead.message).toContain('nothing listens on port 1');
+        const bad = await refusal(client.registerApp({ name: 'Not_A_Name', port: 80 }));
+        expect(bad.message).toMatch(/must be a DNS name/);
+        const unknown = await refusal(client.controlApp('nobody', 'start'));
+        expect(unknown.message).toBe("no app is named 'nobody'");
+        expect(await client.listApps()).toEqual([]);
       });
     });
   });

@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import {
   appHost,
+  appRegistrationSchema,
   type AppConfig,
   type AppInstanceStatus,
   type AppLogLine,
@@ -194,6 +195,11 @@ export class Apps {
   /** A `switchyard run` instance; it must already listen on its port. */
   async register(registration: AppRegistration): Promise<{ id: string; urls: string[] }> {
     if (this.#closed) throw new Error('switchyard is stopping');
+    const valid = appRegistrationSchema.safeParse(registration);
+    if (!valid.success)
+      throw new Error(
+        `not an app registration: ${valid.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
     const host = await listeningOn(registration.port);
     if (!host)
       throw new Error(

@@ -61,28 +61,35 @@ describe('app shell', () => {
     expect(navButtons().map((b) => b.text())).toEqual([
       'Routes',
       'Traffic',
+      'Apps',
       'Balancers',
       'Certificates',
     ]);
     const current = navButtons().filter((b) => b.attributes('aria-current') === 'page');
     expect(current.map((b) => b.text())).toEqual(['Balancers']);
     // One tab stop for the whole navigation: the current view's button.
-    expect(navButtons().map((b) => b.attributes('tabindex'))).toEqual(['-1', '-1', '0', '-1']);
+    expect(navButtons().map((b) => b.attributes('tabindex'))).toEqual([
+      '-1',
+      '-1',
+      '-1',
+      '0',
+      '-1',
+    ]);
     expect(view.find('main').attributes('aria-label')).toBe('Balancers');
   });
 
   it('moves between views with the arrow keys and keeps the view in the URL', async () => {
     await open();
-    await navButtons()[2]!.trigger('keydown', { key: 'ArrowDown' });
+    await navButtons()[3]!.trigger('keydown', { key: 'ArrowDown' });
     await flushPromises();
-    expect(navButtons()[3]!.attributes('aria-current')).toBe('page');
+    expect(navButtons()[4]!.attributes('aria-current')).toBe('page');
     expect(window.location.search).toBe('?view=certificates');
     expect(window.location.hash).toBe('#token=abc'); // the token stays
-    await navButtons()[3]!.trigger('keydown', { key: 'ArrowDown' }); // wraps around
+    await navButtons()[4]!.trigger('keydown', { key: 'ArrowDown' }); // wraps around
     await flushPromises();
     expect(navButtons()[0]!.attributes('aria-current')).toBe('page');
     await navButtons()[0]!.trigger('keydown', { key: 'End' });
-    await navButtons()[3]!.trigger('click');
+    await navButtons()[4]!.trigger('click');
     await navButtons()[1]!.trigger('click');
     await flushPromises();
     expect(window.location.search).toBe('?view=traffic');
