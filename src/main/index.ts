@@ -12,6 +12,7 @@ import { EngineApi } from '../engine/engine-api.js';
 import { Engine } from '../engine/engine.js';
 import { defaultDataDir } from '../server/data-dir.js';
 import { emptyConfig } from '../shared/config.js';
+import { openCliAccess } from './cli-access.js';
 import { sudoPrompt } from './elevation.js';
 import { hostApi } from './host-api.js';
 import { registerIpc } from './ipc.js';
@@ -48,6 +49,7 @@ interface Running {
   demo?: Demo;
   tray?: AppTray;
   disposeIpc?: () => void;
+  closeCliAccess?: () => Promise<void>;
 }
 
 let running: Running | undefined;
@@ -113,6 +115,18 @@ async function start(): Promise<void> {
     events: engineApi.events,
     isTrustedSender: senderCheck(() => mainWindow, isAppUrl),
   });
+  // `switchyard run` in a terminal registers its apps with this app.
+  openCliAccess(engineApi, {
+    dataDir,
+    version: app.getVersion(),
+    configPath: routingFile,
+    rendererIndex: paths.renderer,
+  }).then(
+    (close) => {
+      current.closeCliAccess = close;
+    },
+    (error: unknown) => console.error('Switchyard: switchyard run cannot reach this app:', error),
+  );
   installAppMenu({
     openRoutingFile: () => void openRoutingFile(routingFile, { shell, dialog }).catch(report),
     revealRoutingFile: () => void revealRoutingFile(routingFile, { shell }).catch(report),
@@ -186,12 +200,14 @@ function closeBeforeQuit(event: Electron.Event): void {
   event.preventDefault();
   if (closing) return;
   closing = true;
-  const { engine, engineApi, demo, tray, disposeIpc } = running;
+  const { engine, engineApi, demo, tray, disposeIpc, closeCliAccess } = running;
   disposeIpc?.();
   tray?.destroy();
-  engineApi.close();
-  engine
-    .close({ graceMs: QUIT_GRACE_MS })
+  Promise.resolve(closeCliAccess?.())
+    .then(() => {
+      engineApi.close();
+      return engine.close({ graceMs: QUIT_GRACE_MS });
+    })
     .then(() => demo?.close())
     .catch((error: unknown) => console.error('Switchyard: closing the engine failed:', error))
     .finally(() => {

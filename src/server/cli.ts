@@ -18,7 +18,7 @@ import { DEFAULT_UI_PORT } from './http.js';
 import { openBrowser } from './open-browser.js';
 import { packageVersion } from './package-root.js';
 import { aliasMain, appsMain, hostsMain } from './run/app-commands.js';
-import { removeInstance, writeInstance } from './run/instance-file.js';
+import { announceInstance, removeInstance } from './run/instance-file.js';
 import { runMain } from './run/run-command.js';
 import { routingFileFor } from './run/user-config.js';
 import { STARTER_CONFIG } from './starter-config.js';
@@ -153,14 +153,9 @@ export async function serve(
     }
     io.out(`ui ${ui.server.url}`);
     // `switchyard run`, `alias` and `apps` find this instance and its token here.
-    await writeInstance(options.dataDir, {
-      pid: process.pid,
+    await announceInstance(options.dataDir, ui.server, {
       version: packageVersion(),
-      apiUrl: ui.server.apiUrl,
-      token: ui.server.token,
-      uiUrl: ui.server.url,
       ...(options.apache ? {} : { configPath: resolve(file) }),
-      startedAt: Date.now(),
     }).catch((error: unknown) =>
       io.err(`warning: switchyard run cannot find this instance: ${(error as Error).message}`),
     );

@@ -12,6 +12,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../engine/tls/files.js';
+import type { UiServer } from '../http.js';
 
 export const instanceSchema = z.object({
   pid: z.int(),
@@ -34,6 +35,23 @@ export async function writeInstance(dataDir: string, instance: Instance): Promis
   await ensurePrivateDir(dataDir);
   await writeFile(instancePath(dataDir), `${JSON.stringify(instance, null, 2)}\n`, {
     mode: PRIVATE_FILE_MODE,
+  });
+}
+
+/** Tell the CLI where this process's API is (the headless command and the desktop app alike). */
+export function announceInstance(
+  dataDir: string,
+  ui: UiServer,
+  options: { version: string; configPath?: string },
+): Promise<void> {
+  return writeInstance(dataDir, {
+    pid: process.pid,
+    version: options.version,
+    apiUrl: ui.apiUrl,
+    token: ui.token,
+    uiUrl: ui.url,
+    ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
+    startedAt: Date.now(),
   });
 }
 
