@@ -18,6 +18,8 @@ import {
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import { exchangeMatcher } from '../shared/exchange-filter.js';
 import { AppsFeed } from './apps/apps-feed.js';
+import { HOSTS_FILE_PATH } from './apps/hosts-file.js';
+import { syncHosts } from './apps/hosts-sync.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import { replay } from './capture/replay.js';
@@ -41,6 +43,8 @@ export interface EngineApiOptions {
   configPath?: string;
   /** Trust stores of this machine (tests pass temporary NSS databases). */
   trustStores?: () => Promise<TrustStore[]>;
+  /** The hosts file syncHostsFile edits (tests); default: the system's. */
+  hostsFile?: string;
   /** Exchange batch interval, ms. */
   batchMs?: number;
 }
@@ -431,6 +435,14 @@ export class EngineApi implements ProxyApi {
     } catch (error) {
       throw new ApiError((error as Error).message);
     }
+  }
+
+  async syncHostsFile(...[keep]: ApiParams<'syncHostsFile'>): Promise<ApiResult<'syncHostsFile'>> {
+    const hosts = keep ? this.#engine.apps.status().map((a) => a.host) : [];
+    return syncHosts(hosts, {
+      hostsFile: this.#options.hostsFile ?? HOSTS_FILE_PATH,
+      dataDir: this.#engine.dataDir,
+    });
   }
 
   async appEnvironment(

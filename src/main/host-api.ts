@@ -1,6 +1,6 @@
 /**
- * The API as the desktop app serves it: the EngineApi, except that trusting the CA may
- * ask for administrator rights (elevation.ts), changes the tray shows are announced, and
+ * The API as the desktop app serves it: the EngineApi, except that trusting the CA and
+ * syncing the hosts file may ask for administrator rights (elevation.ts), changes the tray shows are announced, and
  * the first-run demo reports no routing file until it is saved as one.
  * The headless command serves the EngineApi as it is: a browser tab cannot raise a
  * password prompt on the machine, so there the commands are shown instead.
@@ -55,5 +55,7 @@ export function hostApi(engine: ProxyApi, options: HostApiOptions): ProxyApi {
   };
   api['trustCa'] = () => withElevation(() => engine.trustCa(), options.elevate);
   api['untrustCa'] = () => withElevation(() => engine.untrustCa(), options.elevate);
+  api['syncHostsFile'] = (keep: boolean) =>
+    withElevation(() => engine.syncHostsFile(keep), options.elevate);
   return api as ProxyApi;
 }

@@ -275,6 +275,13 @@ export const API = {
    * What an app's command gets besides PORT, and the URLs it will have: SWITCHYARD_URL,
    * SWITCHYARD_URL_<OTHER> for every other app, NODE_EXTRA_CA_CERTS (the local CA).
    */
+  /**
+   * Opt-in: keep NAME.localhost lines for every app in the hosts file (true), or take them
+   * out (false), for clients that do not resolve *.localhost to loopback themselves. Where
+   * that needs administrator rights, `commands` says what to run (the desktop app runs it
+   * behind the system's password prompt).
+   */
+  syncHostsFile: { params: z.tuple([z.boolean()]), result: trustResultSchema },
   appEnvironment: {
     params: z.tuple([appName]),
     result: z.object({ urls: z.array(z.string()), env: z.record(z.string(), z.string()) }),

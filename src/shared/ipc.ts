@@ -42,6 +42,7 @@ const METHOD_TABLE = {
   registerApp: true,
   unregisterApp: true,
   appEnvironment: true,
+  syncHostsFile: true,
 } as const satisfies Record<ApiMethod, true>;
 
 const EVENT_TABLE = {

@@ -313,6 +313,11 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
       urls: [`https://${registration.name}.localhost:8443`],
     }),
     unregisterApp: () => undefined,
+    syncHostsFile: (keep) => ({
+      ok: true,
+      message: keep ? '/etc/hosts sends the apps to 127.0.0.1 and ::1' : 'removed',
+      commands: [],
+    }),
     appEnvironment: (name) => ({
       urls: [`https://${name}.localhost:8443`],
       env: { SWITCHYARD_URL: `https://${name}.localhost:8443` },

@@ -162,6 +162,28 @@ describe('hostApi', () => {
     expect(calls).toEqual(['getStatus', 'trustCa', 'untrustCa']);
   });
 
+  it('syncs the hosts file behind the password prompt when it needs rights', async () => {
+    const { stub } = engineStub();
+    const needsRoot = {
+      ok: false,
+      message: 'needs rights',
+      commands: ['sudo cp /data/hosts.switchyard /etc/hosts'],
+    };
+    vi.mocked(stub.syncHostsFile)
+      .mockResolvedValueOnce(needsRoot)
+      .mockResolvedValueOnce({
+        ok: true,
+        message: '/etc/hosts sends shop.localhost',
+        commands: [],
+      });
+    const run = vi.fn(async () => {});
+    const api = hostApi(stub, { elevate: run });
+    const result = await api.syncHostsFile(true);
+    expect(run).toHaveBeenCalledWith('cp /data/hosts.switchyard /etc/hosts');
+    expect(result.ok).toBe(true);
+    expect(vi.mocked(stub.syncHostsFile).mock.calls).toEqual([[true], [true]]);
+  });
+
   it('announces changes the tray shows, even when the call fails', async () => {
     const { stub } = engineStub();
     const statusChanged = vi.fn();
