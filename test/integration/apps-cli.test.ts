@@ -3,7 +3,7 @@
  * built command in child processes, real commands under it, a Switchyard started in the
  * background when none runs, routing by name over HTTPS with the local CA.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -252,6 +252,36 @@ describe('switchyard run', () => {
     } finally {
       await conn.close();
     }
+  });
+  it('in a git worktree other than the main one, the branch is a prefix of the name', async () => {
+    const { dir, data, config } = await workspace();
+    const repo = join(dir, 'inventory');
+    await mkdir(repo);
+    const git = (cwd: string, ...args: string[]) =>
+      new Promise<void>((resolve, reject) =>
+        execFile('git', args, { cwd }, (error) => (error ? reject(error) : resolve())),
+      );
+    await git(repo, 'init', '-q', '-b', 'main');
+    await git(
+      repo,
+      '-c',
+      'user.email=t@example.com',
+      '-c',
+      'user.name=t',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'x',
+    );
+    await git(repo, 'worktree', 'add', '-q', '-b', 'feature/Cart_v2', join(dir, 'cart'));
+    const run = cli(['run', '--config', config, '--data-dir', data, '--', 'node', SERVER], {
+      cwd: join(dir, 'cart'),
+    });
+    await until('registered', () => run.out().includes('→'));
+    expect(run.out()).toMatch(
+      /feature-cart-v2\.inventory → https:\/\/feature-cart-v2\.inventory\.localhost:\d+/,
+    );
   });
 });
 

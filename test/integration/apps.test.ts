@@ -231,4 +231,14 @@ describe('apps from the routing file', () => {
       await backend.close();
     }
   });
+
+  it('a failing health path makes the app unhealthy and keeps requests away from it', async () => {
+    const e = await start([
+      { name: 'sick', command: SERVER, health: '/healthz', env: { UNHEALTHY: '1' } },
+    ]);
+    const sick = await until('unhealthy', () => appIn(e, 'sick', 'unhealthy'), 15_000);
+    expect(sick.instances[0]!.detail).toMatch(/^health check \/healthz: /);
+    const reply = await send(listenerPort(e, 'http'), '/', { headers: { host: 'sick.localhost' } });
+    expect(reply.status).toBe(503);
+  });
 });
