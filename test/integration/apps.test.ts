@@ -241,4 +241,30 @@ describe('apps from the routing file', () => {
     const reply = await send(listenerPort(e, 'http'), '/', { headers: { host: 'sick.localhost' } });
     expect(reply.status).toBe(503);
   });
+
+  it('refuses to start on a fixed port another program holds, or in a folder that does not exist', async () => {
+    const other = await startBackend('squatter');
+    try {
+      const e = await start([
+        { name: 'fixed', command: SERVER, port: other.port },
+        { name: 'lost', command: SERVER, cwd: 'no/such/folder' },
+      ]);
+      const fixed = await until('fixed crashed', () => appIn(e, 'fixed', 'crashed'));
+      expect(fixed.instances[0]!.detail).toBe(
+        `port ${other.port} is already in use by another program; stop it, or remove port from the app to get a free one`,
+      );
+      expect(fixed.instances[0]!.pid).toBeUndefined();
+      const lost = await until('lost crashed', () => appIn(e, 'lost', 'crashed'));
+      expect(lost.instances[0]!.detail).toBe(
+        `the working directory ${join(FIXTURES, 'no/such/folder')} does not exist (cwd in the routing file)`,
+      );
+      // Neither is routed to the program that holds the port.
+      const reply = await send(listenerPort(e, 'http'), '/', {
+        headers: { host: 'fixed.localhost' },
+      });
+      expect(reply.status).toBe(503);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -6,13 +6,15 @@
  * STABLE_MS of it) make it `crashed`: it stays stopped until someone starts it again.
  */
 import type { ChildProcess } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AppConfig, AppInstanceStatus, AppState } from '../../shared/apps.js';
 import { parseDuration } from '../../shared/duration.js';
 import type { AppLog } from './app-log.js';
 import { withPortFlags } from './framework-flags.js';
 import { spawnKept, STOP_GRACE_MS } from './keeper.js';
-import { freePort, loopbackUrl, waitForPort } from './ports.js';
+import { freePort, listeningOn, loopbackUrl, waitForPort } from './ports.js';
 
 /** Starts that fail in a row before the app counts as crashed. */
 export const MAX_FAILED_STARTS = 5;
@@ -30,6 +32,13 @@ export interface AppProcessOptions {
   changed: () => void;
   /** Shorter backoff for tests (ms of the first restart delay). */
   backoffMs?: number;
+}
+
+/** An app's cwd: relative to the routing file's folder, `~/` in the home folder. */
+export function workingDirectory(configDir: string, cwd: string | undefined): string {
+  if (cwd === undefined) return resolve(configDir);
+  if (cwd === '~' || cwd.startsWith('~/')) return join(homedir(), cwd.slice(1));
+  return resolve(configDir, cwd);
 }
 
 /** Split a simple command line into words, or undefined when the shell must read it. */
@@ -154,11 +163,24 @@ export class AppProcess {
     this.#exitCode = undefined;
     this.#signal = undefined;
     this.#pid = undefined;
+    const cwd = workingDirectory(this.#options.configDir, config.cwd);
+    if (!existsSync(cwd)) {
+      this.#options.log.note(this.id, `the working directory ${cwd} does not exist`);
+      this.#set('crashed', `the working directory ${cwd} does not exist (cwd in the routing file)`);
+      return;
+    }
     let port: number;
     try {
       port = config.port ?? (await freePort());
     } catch (error) {
       this.#set('crashed', `no free port: ${(error as Error).message}`);
+      return;
+    }
+    if (config.port !== undefined && (await listeningOn(config.port)) !== undefined) {
+      // Something else would answer in its place, and look like this app being up.
+      const message = `port ${config.port} is already in use by another program; stop it, or remove port from the app to get a free one`;
+      this.#options.log.note(this.id, message);
+      this.#set('crashed', message);
       return;
     }
     this.#port = port;
@@ -169,10 +191,6 @@ export class AppProcess {
       if (flagged.argv.length !== words.length) line = flagged.argv.join(' ');
       if (flagged.note) this.#options.log.note(this.id, flagged.note);
     }
-    const cwd =
-      config.cwd === undefined
-        ? this.#options.configDir
-        : resolve(this.#options.configDir, config.cwd);
     const env = {
       ...process.env,
       ...config.env,
@@ -180,10 +198,7 @@ export class AppProcess {
       PORT: String(port),
     };
     this.#set('starting', `$ ${line}`);
-    this.#options.log.note(
-      this.id,
-      `$ ${line}   (PORT=${port}, in ${isAbsolute(cwd) ? cwd : resolve(cwd)})`,
-    );
+    this.#options.log.note(this.id, `$ ${line}   (PORT=${port}, in ${cwd})`);
     const child = spawnKept(line, { cwd, env });
     this.#child = child;
     this.#startedAt = Date.now();
