@@ -17,6 +17,7 @@ import {
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import { exchangeMatcher } from '../shared/exchange-filter.js';
+import { withAlias } from './apps/alias.js';
 import { AppsFeed } from './apps/apps-feed.js';
 import { HOSTS_FILE_PATH } from './apps/hosts-file.js';
 import { syncHosts } from './apps/hosts-sync.js';
@@ -435,6 +436,31 @@ export class EngineApi implements ProxyApi {
     } catch (error) {
       throw new ApiError((error as Error).message);
     }
+  }
+
+  async setAppAlias(...[name, port]: ApiParams<'setAppAlias'>): Promise<void> {
+    let next;
+    try {
+      next = withAlias(
+        this.#engine.config ?? routingConfigSchema.parse({ version: 1 }),
+        name,
+        port,
+      );
+    } catch (error) {
+      throw new ApiError((error as Error).message);
+    }
+    await this.#engine.apply(next);
+    const path = this.#options.configPath;
+    if (path !== undefined && !this.#unsaved) {
+      // Nothing else is pending: keep the file in step, as `switchyard alias` does.
+      await saveRoutingFile(path, next);
+      this.events.emit('config', {
+        reason: port === null ? `alias ${name} removed` : `alias ${name} saved`,
+      });
+    } else {
+      this.#changed(port === null ? `alias ${name} removed` : `alias ${name} added`);
+    }
+    await this.#engine.appRoutesApplied();
   }
 
   async syncHostsFile(...[keep]: ApiParams<'syncHostsFile'>): Promise<ApiResult<'syncHostsFile'>> {

@@ -276,6 +276,14 @@ export const API = {
    * SWITCHYARD_URL_<OTHER> for every other app, NODE_EXTRA_CA_CERTS (the local CA).
    */
   /**
+   * An alias: NAME.localhost for a port something else serves (port), or no longer (null).
+   * Kept in the routing file's apps (saved when the file has no unsaved changes).
+   */
+  setAppAlias: {
+    params: z.tuple([appName, z.int().min(1).max(65535).nullable()]),
+    result: z.void(),
+  },
+  /**
    * Opt-in: keep NAME.localhost lines for every app in the hosts file (true), or take them
    * out (false), for clients that do not resolve *.localhost to loopback themselves. Where
    * that needs administrator rights, `commands` says what to run (the desktop app runs it

@@ -43,6 +43,7 @@ const METHOD_TABLE = {
   unregisterApp: true,
   appEnvironment: true,
   syncHostsFile: true,
+  setAppAlias: true,
 } as const satisfies Record<ApiMethod, true>;
 
 const EVENT_TABLE = {

@@ -483,6 +483,19 @@ export function proxyApiContract(transport: string, connect: Connect): void {
         expect((await client.listApps()).some((x) => x.name === 'contract-app')).toBe(false);
       });
 
+      it('adds and removes an alias for a port something else serves', async () => {
+        await client.setAppAlias('grafana', Number(new URL(a.url).port));
+        const [alias] = await client.listApps();
+        expect(alias).toMatchObject({ name: 'grafana', state: 'alias', inFile: true });
+        const port = Number(new URL(proxyUrl).port);
+        const reply = await send(port, '/d', { headers: { host: 'grafana.localhost' } });
+        expect((JSON.parse(reply.body) as { backend: string }).backend).toBe('a');
+        await client.setAppAlias('grafana', null);
+        expect(await client.listApps()).toEqual([]);
+        const missing = await refusal(client.setAppAlias('grafana', null));
+        expect(missing.message).toBe("there is no alias named 'grafana'");
+      });
+
       it('refuses a registration nothing serves, a bad name and an unknown app', async () => {
         const dead = await refusal(client.registerApp({ name: 'ghost', port: 1 }));
         expect(dead.message).toContain('nothing listens on port 1');

@@ -313,6 +313,19 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
       urls: [`https://${registration.name}.localhost:8443`],
     }),
     unregisterApp: () => undefined,
+    setAppAlias: (name, port) => {
+      data.apps = data.apps.filter((a) => a.name !== name);
+      if (port !== null)
+        data.apps.push({
+          name,
+          host: `${name}.localhost`,
+          urls: [`https://${name}.localhost:8443`],
+          inFile: true,
+          state: 'alias',
+          instances: [{ id: `${name}#alias`, source: 'alias', state: 'alias', port, restarts: 0 }],
+        });
+      emit('apps', clone(data.apps));
+    },
     syncHostsFile: (keep) => ({
       ok: true,
       message: keep ? '/etc/hosts sends the apps to 127.0.0.1 and ::1' : 'removed',

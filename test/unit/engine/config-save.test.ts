@@ -75,3 +75,39 @@ describe('saving the routing file', () => {
     expect(load(text)).toEqual(config);
   });
 });
+
+describe('lists that grow or shrink by one', () => {
+  const text = [
+    '# team file',
+    'version: 1',
+    'routes:',
+    '  - name: app # the front end',
+    '    to: http://127.0.0.1:3000/',
+    '  - name: api # the API',
+    '    match: { path: /api }',
+    '    to: http://127.0.0.1:4000/',
+    '',
+  ].join('\n');
+
+  it('appends a new item as a user writes it, keeping the comments of the others', () => {
+    const config = load(text);
+    const added = load(
+      text + '  - name: docs\n    match: { path: /docs }\n    to: http://127.0.0.1:5000/\n',
+    );
+    const out = renderRoutingFile({ ...config, routes: added.routes }, text);
+    expect(out).toContain('# the front end');
+    expect(out).toContain('# the API');
+    expect(out).toMatch(
+      /- name: docs\n\s+match:\n\s+path: \/docs\n\s+to: http:\/\/127\.0\.0\.1:5000\/\n$/,
+    );
+    expect(load(out).routes.map((r) => r.name)).toEqual(['app', 'api', 'docs']);
+  });
+
+  it('takes one item out and keeps the comments of the rest', () => {
+    const config = load(text);
+    const out = renderRoutingFile({ ...config, routes: config.routes.slice(1) }, text);
+    expect(out).not.toContain('# the front end');
+    expect(out).toContain('- name: api # the API');
+    expect(load(out).routes.map((r) => r.name)).toEqual(['api']);
+  });
+});
