@@ -93,6 +93,20 @@ export const useAppsStore = defineStore('apps', () => {
     }
   }
 
+  /** Add or move an alias (port), or remove it (null); kept in the routing file. */
+  async function setAlias(name: string, port: number | null): Promise<void> {
+    setBusy(name, true);
+    try {
+      await client.setAppAlias(name, port);
+      receive(await client.listApps());
+    } catch (e) {
+      const what = port === null ? `remove the alias ${name}` : `add the alias ${name}`;
+      throw new Error(`Could not ${what}: ${(e as Error).message}`, { cause: e });
+    } finally {
+      setBusy(name, false);
+    }
+  }
+
   // The open log: lines queued between frames, a generation so a late answer for an app
   // that is no longer open is ignored, and where the snapshot ended so lines that arrived
   // while it loaded are not shown twice.
@@ -189,6 +203,7 @@ export const useAppsStore = defineStore('apps', () => {
     refresh,
     isBusy,
     control,
+    setAlias,
     openLog,
     closeLog,
     clearLog,
