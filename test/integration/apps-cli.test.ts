@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiConnection } from '../../src/server/run/api-connection.js';
 import { readInstance } from '../../src/server/run/instance-file.js';
 import { startBackend } from '../support/backend.js';
+import { until } from '../support/until.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/switchyard.js');
@@ -38,20 +39,6 @@ function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
   child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, out: () => text, exit };
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function alive(pid: number): boolean {

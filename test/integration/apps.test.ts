@@ -13,6 +13,7 @@ import type { AppStatus } from '../../src/shared/apps.js';
 import { routingConfigSchema, type RoutingConfigInput } from '../../src/shared/config.js';
 import { startBackend } from '../support/backend.js';
 import { send } from '../support/http.js';
+import { until } from '../support/until.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/apps');
 const SERVER = `node ${join(FIXTURES, 'port-server.js')}`;
@@ -50,16 +51,6 @@ function listenerPort(e: Engine, name: string): number {
   const l = e.listeners().find((x) => x.name === name);
   if (!l) throw new Error(`no listener ${name}`);
   return l.port;
-}
-
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function app(e: Engine, name: string): AppStatus | undefined {
