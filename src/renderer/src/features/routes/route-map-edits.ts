@@ -6,6 +6,7 @@
  */
 import type { RoutingConfig } from '../../../../shared/config';
 import { cloneConfig, routeListeners } from './route-edits';
+import { isAppNode } from './route-map-apps';
 
 export type MapEdit = { ok: true; config: RoutingConfig } | { ok: false; reason: string };
 
@@ -13,6 +14,10 @@ function parseId(id: string): { kind: string; key: string } {
   const at = id.indexOf(':');
   return { kind: id.slice(0, at), key: id.slice(at + 1) };
 }
+
+/** Why the map refuses a gesture on an app's nodes. */
+const APP_READ_ONLY =
+  "an app's route is not in the routing file: it serves every listener while the app is known, and its members are the app's instances (see Apps)";
 
 /** Whether a line may be drawn from `source` to `target` (listener→route, route→balancer). */
 export function canConnect(source: string, target: string): boolean {
@@ -50,6 +55,7 @@ export function connect(config: RoutingConfig, source: string, target: string): 
     delete edited.respond;
     return { ok: true, config: next };
   }
+  if (isAppNode(source) || isAppNode(target)) return { ok: false, reason: APP_READ_ONLY };
   return { ok: false, reason: 'connect a listener to a route, or a route to a balancer' };
 }
 
@@ -57,6 +63,7 @@ export function connect(config: RoutingConfig, source: string, target: string): 
 export function disconnect(config: RoutingConfig, source: string, target: string): MapEdit {
   const s = parseId(source);
   const t = parseId(target);
+  if (isAppNode(source) || isAppNode(target)) return { ok: false, reason: APP_READ_ONLY };
   if (s.kind !== 'listener' || t.kind !== 'route') {
     return { ok: false, reason: 'only the lines from listeners to routes can be removed' };
   }

@@ -6,11 +6,13 @@
  * same configuration as the table and the current health of every member.
  *
  * Kept free of Vue Flow's runtime so it can be tested as data; RouteMap.vue renders it.
+ * The apps' routes, which are not in the draft, are added by route-map-apps.ts.
  */
 import type { BalancerStatus, EngineStatus } from '../../../../shared/api';
 import type { MemberState, RoutingConfig } from '../../../../shared/config';
 import type { FieldProblem } from './config-problems';
 import { problemsUnder } from './config-problems';
+import type { AppMapNodeData } from './route-map-apps';
 import { describeAction, describeMatch, http2Label } from './route-describe';
 import { balancerOf } from './route-edits';
 
@@ -36,7 +38,8 @@ export type MapNodeData =
       elected?: number;
       busy?: number;
       inError: boolean;
-    };
+    }
+  | AppMapNodeData;
 
 export type MapNodeKind = MapNodeData['kind'];
 
@@ -71,6 +74,9 @@ export interface MapGraph {
 const COLUMN = { listener: 0, route: 280, target: 600, member: 900 } as const;
 const ROW = 84;
 const MEMBER_ROW = 72;
+
+/** The columns and row heights, for the nodes route-map-apps.ts adds. */
+export const MAP_LAYOUT = { COLUMN, ROW, MEMBER_ROW } as const;
 
 export const nodeId = {
   listener: (name: string) => `listener:${name}`,
