@@ -119,6 +119,8 @@ describe('apps from the routing file', () => {
     };
     expect(echo.name).toBe('shop');
     expect(echo.port).toBe(instance.port);
+    // A simple command replaces the shell: the pid shown is the app's own.
+    expect((echo as unknown as { pid: number }).pid).toBe(instance.pid);
     // The app sees the name it is served at, and where that is.
     expect(echo.host).toBe(`shop.localhost:${listenerPort(e, 'https')}`);
     expect(echo.env.SWITCHYARD_URL).toBe(up.urls[0]);
@@ -256,6 +258,21 @@ describe('apps from the routing file', () => {
       expect(reply.status).toBe(503);
     } finally {
       await other.close();
+    }
+  });
+
+  it('a stopped app keeps its grace period to clean up, under a shell too', async () => {
+    const slow = `node ${join(FIXTURES, 'slow-stop.js')}`;
+    const e = await start([
+      { name: 'plain', command: slow },
+      { name: 'shelled', command: `echo starting && ${slow}` },
+    ]);
+    await until('both up', () => appIn(e, 'plain', 'up') && appIn(e, 'shelled', 'up'));
+    await e.apps.control(undefined, 'stop');
+    for (const name of ['plain', 'shelled']) {
+      const out = e.apps.log(name, { streams: ['out'] }).map((l) => l.text);
+      expect(out, name).toEqual(expect.arrayContaining(['term', 'cleaned up']));
+      expect(app(e, name)!.state).toBe('stopped');
     }
   });
 });

@@ -9,6 +9,10 @@
  * to a bundled main process. Under Electron, ELECTRON_RUN_AS_NODE makes the app's binary
  * a plain Node; the keeper takes that variable out of the command's environment again.
  *
+ * A simple command (no shell operators) is run with `exec`, so the pid Switchyard shows is
+ * the app's own. On a stop, the group gets SIGTERM and keeps the grace period even after
+ * the shell has gone; only then SIGKILL.
+ *
  * Messages: keeper → Switchyard `{ pid }` once the command runs, `{ exit, signal }` when it
  * ends; Switchyard → keeper `{ stop: true }`.
  */
@@ -21,23 +25,29 @@ const KEEPER_SOURCE = String.raw`
 'use strict';
 const { spawn } = require('node:child_process');
 const [command, graceText, dropElectron] = process.argv.slice(1);
+const grace = Number(graceText);
 if (dropElectron === '1') delete process.env.ELECTRON_RUN_AS_NODE;
 const windows = process.platform === 'win32';
-const child = spawn(command, { shell: true, stdio: 'inherit', detached: !windows, windowsHide: true });
-let ended = false;
-let stopping = false;
-function signalTree(signal) {
-  if (ended || child.pid === undefined) return;
+// A command without shell operators replaces the shell (exec), so its pid is the app's
+// and a signal reaches the app itself.
+const simple = !windows && !/[;&|()\n]/.test(command) && !/^\s*[A-Za-z_][A-Za-z0-9_]*=/.test(command);
+const child = spawn(simple ? 'exec ' + command : command, { shell: true, stdio: 'inherit', detached: !windows, windowsHide: true });
+let stopAt;
+function signalGroup(signal) {
+  if (child.pid === undefined) return false;
   try {
     if (windows) spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore' });
     else process.kill(-child.pid, signal);
-  } catch {}
+    return true;
+  } catch {
+    return false;
+  }
 }
 function stop() {
-  if (stopping) return signalTree('SIGKILL');
-  stopping = true;
-  signalTree('SIGTERM');
-  setTimeout(() => signalTree('SIGKILL'), Number(graceText)).unref();
+  if (stopAt !== undefined) return signalGroup('SIGKILL');
+  stopAt = Date.now();
+  signalGroup('SIGTERM');
+  setTimeout(() => signalGroup('SIGKILL'), grace).unref();
 }
 function send(message, then) {
   if (!process.connected) return then();
@@ -46,10 +56,23 @@ function send(message, then) {
 child.on('spawn', () => send({ pid: child.pid }, () => {}));
 child.on('error', (error) => send({ error: error.message }, () => process.exit(127)));
 child.on('exit', (code, signal) => {
-  // What the command left running in its group (a shell's background jobs) goes too.
-  try { if (!windows) process.kill(-child.pid, 'SIGKILL'); } catch {}
-  ended = true;
-  send({ exit: code, signal }, () => process.exit(0));
+  const finish = () => send({ exit: code, signal }, () => process.exit(0));
+  if (windows) return finish();
+  if (stopAt === undefined) {
+    // It ended by itself: what it left running in its group (background jobs) goes too.
+    signalGroup('SIGKILL');
+    return finish();
+  }
+  // Stopping: the rest of the group (a shell's children) keeps its grace period.
+  const poll = () => {
+    if (!signalGroup(0)) return finish();
+    if (Date.now() - stopAt >= grace) {
+      signalGroup('SIGKILL');
+      return finish();
+    }
+    setTimeout(poll, 50);
+  };
+  poll();
 });
 process.on('message', (m) => { if (m && m.stop) stop(); });
 process.on('disconnect', stop);
