@@ -203,9 +203,14 @@ describe.skipIf(missing !== undefined)(
       const green = request.locator('.text > span').filter({ hasText: /^notes$/ });
       expect(await green.getAttribute('style')).toMatch(/color:\s*var\(--ansi-2/);
       const plain = request.locator('.text > span').filter({ hasText: 'GET /' });
+      // Runs in the page: its getComputedStyle, which Node's types do not know.
+      const colorOf = (el: unknown): string =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }
+        ).getComputedStyle(el).color;
       const [greenColor, plainColor] = await Promise.all([
-        green.evaluate((el) => getComputedStyle(el).color),
-        plain.evaluate((el) => getComputedStyle(el).color),
+        green.evaluate(colorOf),
+        plain.evaluate(colorOf),
       ]);
       expect(greenColor).not.toBe(plainColor);
       const [r, g, b] = greenColor.match(/\d+/g)!.map(Number) as [number, number, number];

@@ -169,13 +169,11 @@ describe('hostApi', () => {
       message: 'needs rights',
       commands: ['sudo cp /data/hosts.switchyard /etc/hosts'],
     };
-    vi.mocked(stub.syncHostsFile)
-      .mockResolvedValueOnce(needsRoot)
-      .mockResolvedValueOnce({
-        ok: true,
-        message: '/etc/hosts sends shop.localhost',
-        commands: [],
-      });
+    vi.mocked(stub.syncHostsFile).mockResolvedValueOnce(needsRoot).mockResolvedValueOnce({
+      ok: true,
+      message: '/etc/hosts sends shop.localhost',
+      commands: [],
+    });
     const run = vi.fn(async () => {});
     const api = hostApi(stub, { elevate: run });
     const result = await api.syncHostsFile(true);
