@@ -24,6 +24,7 @@ import { syncHosts } from './apps/hosts-sync.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import { replay } from './capture/replay.js';
+import { fanOut, needsConfirmation, resend } from './capture/resend.js';
 import type { Recording } from './capture/recorder.js';
 import { formatPath, formatProblems, parseRoutingText, type ConfigProblem } from './config-file.js';
 import { renderRoutingFile, saveRoutingFile } from './config-save.js';
@@ -314,20 +315,65 @@ export class EngineApi implements ProxyApi {
     return this.#engine.grpcSchemas.open(checked.data[0]);
   }
 
-  async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {
+  /** What sending a recording again needs: its request, its body and its listener. */
+  async #sendAgain(id: number) {
     const rec = this.#recording(id);
     const detail = rec.detail();
-    if (detail.websocket) throw new ApiError('WebSocket sessions cannot be replayed');
+    if (detail.websocket) throw new ApiError('WebSocket sessions cannot be sent again');
     if (detail.requestBody.truncated) {
       throw new ApiError(
-        `the request body was cut at ${detail.requestBody.captured} bytes; it cannot be replayed`,
+        `the request body was cut at ${detail.requestBody.captured} bytes; it cannot be sent again`,
       );
     }
     const listener = this.#engine.listeners().find((l) => l.name === detail.listener);
     if (!listener) throw new ApiError(`listener '${detail.listener}' is not running any more`);
     const ca = listener.tls ? (await this.#engine.certificateAuthority()).certPem : undefined;
-    const status = await replay(detail, rec.body('request'), listener, ca);
+    return {
+      detail,
+      body: rec.body('request'),
+      context: { tickets: this.#engine.resends, listener, ca },
+    };
+  }
+
+  async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {
+    const { detail, body, context } = await this.#sendAgain(id);
+    const status = await replay(detail, body, context.listener, context.ca);
     return { status };
+  }
+
+  async resendExchange(
+    ...[id, edits]: ApiParams<'resendExchange'>
+  ): Promise<ApiResult<'resendExchange'>> {
+    const { detail, body, context } = await this.#sendAgain(id);
+    const { body: newBody, ...rest } = edits ?? {};
+    try {
+      return await resend(
+        detail,
+        body,
+        { ...rest, ...(newBody === undefined ? {} : { body: Buffer.from(newBody, 'base64') }) },
+        context,
+      );
+    } catch (error) {
+      throw new ApiError(`the request could not be sent again: ${(error as Error).message}`);
+    }
+  }
+
+  async fanOutExchange(
+    ...[id, options]: ApiParams<'fanOutExchange'>
+  ): Promise<ApiResult<'fanOutExchange'>> {
+    const { detail, body, context } = await this.#sendAgain(id);
+    const balancerName =
+      detail.route === undefined ? undefined : this.#engine.balancerOfRoute(detail.route);
+    const balancer = this.#engine.balancers().find((b) => b.name === balancerName);
+    if (!balancer || balancerName === undefined)
+      throw new ApiError(
+        `exchange ${id} went through ${detail.route === undefined ? 'no route' : `route '${detail.route}'`}, which sends to no balancer: there are no members to ask`,
+      );
+    const risk = needsConfirmation(detail);
+    if (risk !== undefined && options?.confirmed !== true)
+      throw new ApiError(`confirm sending it to every member: ${risk}`);
+    const members = balancer.members.filter((m) => m.state === 'enabled').map((m) => m.url);
+    return { balancer: balancerName, results: await fanOut(detail, body, members, context) };
   }
 
   async importApache(...[text]: ApiParams<'importApache'>): Promise<ApiResult<'importApache'>> {

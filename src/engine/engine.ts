@@ -28,6 +28,7 @@ import { Forwarder, type Http2SessionStatus } from './forwarder/forwarder.js';
 import { GrpcSchemas } from './grpc/grpc-schemas.js';
 import { ListenerPool, type ListenerStatus } from './listeners.js';
 import { Router } from './router.js';
+import { ResendTickets } from './capture/resend-tickets.js';
 import { caPaths, CertificateAuthority } from './tls/authority.js';
 import { tlsNamesOf } from './tls/route-names.js';
 
@@ -86,6 +87,8 @@ export class Engine {
   readonly recorder: Recorder;
   /** Message schemas of gRPC calls for the inspector (.proto files, server reflection). */
   readonly grpcSchemas = new GrpcSchemas();
+  /** One-time tickets of requests the engine sends again (edit and resend, fan-out). */
+  readonly resends = new ResendTickets();
   /** Apps served by name (NAME.localhost): their processes, registrations and logs. */
   readonly apps: Apps;
   readonly #configDir: string;
@@ -114,6 +117,8 @@ export class Engine {
   /** Hostnames that TLS routes name, for the CA's constraints. */
   #tlsNames: string[] = [];
   #config: RoutingConfig | undefined;
+  /** The file's configuration with the app routes: what the runtime was built from. */
+  #effective: RoutingConfig | undefined;
   #closed = false;
   /** Serialises apply() and close() so two reloads never interleave. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -133,6 +138,7 @@ export class Engine {
       this.#forwarder,
       { via: `switchyard-${randomBytes(3).toString('hex')}`, serverName: hostname() },
       this.recorder,
+      this.resends,
     );
     this.recorder.events.on('exchange', (recording) => {
       // A summary is built only for someone listening (tests and embedders; the UI's
@@ -262,6 +268,7 @@ export class Engine {
     await this.#listeners.reconcile(config.listeners, runtime.clientTimeouts);
     this.#runtime = runtime;
     this.#config = fileConfig;
+    this.#effective = config;
     this.#appRoutesKey = JSON.stringify(appRoutes);
     this.#tlsNames = tlsNames;
     this.#stats.retain(
@@ -336,6 +343,13 @@ export class Engine {
         );
       },
     };
+  }
+
+  /** The balancer a route sends to (app routes included), if it sends to one. */
+  balancerOfRoute(route: string): string | undefined {
+    const to = this.#effective?.routes.find((r) => r.name === route)?.to;
+    const match = to === undefined ? null : /^balancer:\/\/([^/?#]+)/.exec(to);
+    return match?.[1];
   }
 
   /** Hostnames the TLS routes of the configuration in force name. */

@@ -14,10 +14,17 @@ import type {
   ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Balancer, Member, RequestFacts } from './balancing/balancer.js';
+import type { Balancer, Member } from './balancing/balancer.js';
 import { BodyReplay } from './body-replay.js';
 import type { ExchangeStart, Recorder, Recording } from './capture/recorder.js';
+import {
+  RESEND_HEADER,
+  ResendTickets,
+  withoutResendHeader,
+  type ResendTicket,
+} from './capture/resend-tickets.js';
 import { FrameParser } from './capture/ws-frames.js';
+import { forcedPick, pickBackend } from './member-pick.js';
 import { watchRequestBody, type ClientTimeouts } from './client-timeouts.js';
 import {
   decide,
@@ -37,7 +44,7 @@ import type {
 import { grpcStatusFields, isGrpc } from './grpc-errors.js';
 import { applyHeaderOps, endToEndHeaders, upstreamHeaders } from './headers.js';
 import { sendLocal, sendLocalOnSocket } from './local-answers.js';
-import { joinPath, mapToBackend, prefixBase } from './paths.js';
+import { mapToBackend } from './paths.js';
 import { IDEMPOTENT_METHODS, hasBody, requestHasBody } from './request-semantics.js';
 import { reverseHeaders } from './reverse.js';
 import type { UrlTarget } from './router.js';
@@ -53,12 +60,12 @@ export type { Identity, ListenerSlot, Runtime } from './decision.js';
  */
 const refusedConnections = new WeakSet<Socket>();
 
-/** A member's URL with the balancer URL's path under it (`balancer://c/x` → member + /x). */
-function memberBackend(member: Member, balancerPath: string): UrlTarget {
-  return { ...member.target, path: joinPath(prefixBase(member.target.path), balancerPath) };
-}
-
-function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolean): ExchangeStart {
+function startOf(
+  listener: ListenerSlot,
+  req: IncomingMessage,
+  websocket: boolean,
+  resent = false,
+): ExchangeStart {
   return {
     listener: listener.name,
     client: req.socket.remoteAddress ?? '',
@@ -67,7 +74,7 @@ function startOf(listener: ListenerSlot, req: IncomingMessage, websocket: boolea
     host: req.headers.host ?? '',
     secure: listener.secure,
     httpVersion: req.httpVersion,
-    rawHeaders: req.rawHeaders,
+    rawHeaders: resent ? withoutResendHeader(req.rawHeaders) : req.rawHeaders,
     websocket,
     contentType: req.headers['content-type'],
   };
@@ -100,17 +107,6 @@ function watchFrames(rec: Recording, client: Socket, upstream: Socket, previewBy
   upstream.on('data', (chunk: Buffer) => down.push(chunk));
 }
 
-/**
- * `ROUTEID=.2; path=/` for a balancer with stickyCookie whose request moved to a member —
- * undefined when the member has no route (the schema requires one with stickySession).
- */
-function stickyCookieFor(balancer: Balancer, member: Member): string | undefined {
-  const { stickySession, stickyCookie } = balancer.config;
-  if (!stickyCookie || stickySession === undefined || member.config.route === undefined)
-    return undefined;
-  return `${stickySession}=.${member.config.route}; path=${stickyCookie.path}`;
-}
-
 /** Append a Set-Cookie to the client's headers, after any the backend set (Header add). */
 function addSetCookie(headers: OutgoingHttpHeaders, cookie: string): void {
   const prior = headers['set-cookie'];
@@ -134,11 +130,18 @@ export class ExchangeHandler {
   readonly #forwarder: Forwarder;
   readonly #identity: Identity;
   readonly #recorder: Recorder;
+  readonly #tickets: ResendTickets;
 
-  constructor(forwarder: Forwarder, identity: Identity, recorder: Recorder) {
+  constructor(
+    forwarder: Forwarder,
+    identity: Identity,
+    recorder: Recorder,
+    tickets: ResendTickets = new ResendTickets(),
+  ) {
     this.#forwarder = forwarder;
     this.#identity = identity;
     this.#recorder = recorder;
+    this.#tickets = tickets;
   }
 
   #upstream(a: Accepted, backend: UrlTarget, upgrade: boolean, sendTimeoutMs = 0): UpstreamRequest {
@@ -186,10 +189,21 @@ export class ExchangeHandler {
     }
     if (listener.closing) res.shouldKeepAlive = false;
     const withBody = requestHasBody(req);
+    const resend = req.headers[RESEND_HEADER];
+    let ticket: ResendTicket | undefined;
+    if (resend !== undefined) {
+      // Never forwarded, never recorded; worth something only with a ticket the engine issued.
+      delete req.headers[RESEND_HEADER];
+      ticket = this.#tickets.take(String(resend));
+    }
     // No start record to build while capture is paused.
     const rec = this.#recorder.paused
       ? undefined
-      : this.#recorder.begin(startOf(listener, req, false));
+      : this.#recorder.begin(startOf(listener, req, false, resend !== undefined));
+    if (ticket) {
+      rec?.resentFrom(ticket.from);
+      ticket.recorded(rec?.id ?? 0);
+    }
     if (rec) {
       res.once('close', () =>
         rec.end(
@@ -216,7 +230,16 @@ export class ExchangeHandler {
     }
     const { target } = decision;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
-    this.#attempts(decision, balancer, withBody, runtime.clientTimeouts, req, res, rec);
+    this.#attempts(
+      decision,
+      balancer,
+      withBody,
+      runtime.clientTimeouts,
+      req,
+      res,
+      rec,
+      ticket?.member,
+    );
   }
 
   /** The client broke a body limit: cancel the upstream request and say so with 408. */
@@ -270,11 +293,13 @@ export class ExchangeHandler {
     req: IncomingMessage,
     res: ServerResponse,
     rec?: Recording,
+    forcedMember?: string,
   ): void {
     const { route } = a;
     let inFlight: WebHandle | undefined;
     const tried = new Set<Member>();
-    const maxAttempts = balancer?.maxAttempts ?? 1;
+    // Sent to one member on purpose (fan-out): that member's answer, whatever it is.
+    const maxAttempts = forcedMember === undefined ? (balancer?.maxAttempts ?? 1) : 1;
     const body = maxAttempts > 1 && withBody ? new BodyReplay(req) : undefined;
     let current: Member | undefined;
     if (balancer && withBody)
@@ -282,7 +307,10 @@ export class ExchangeHandler {
     const sticky = { path: a.path, query: a.query, cookie: a.incoming.cookie };
 
     const attempt = (): void => {
-      const pick = this.#pick(a, balancer, sticky, tried);
+      const pick =
+        forcedMember === undefined
+          ? pickBackend(a, balancer, sticky, tried)
+          : forcedPick(a, balancer, forcedMember);
       if ('error' in pick) {
         answer(res, a.incoming, pick.error, rec);
         return;
@@ -359,50 +387,6 @@ export class ExchangeHandler {
     }
   }
 
-  /** The backend for the next attempt: the route's URL, or the member its balancer picks. */
-  #pick(
-    a: Accepted,
-    balancer: Balancer | undefined,
-    sticky: RequestFacts,
-    tried: ReadonlySet<Member>,
-  ):
-    | { backend: UrlTarget; member?: Member; why?: string; stickyCookie?: string }
-    | { error: ProxyError } {
-    const { route, target } = a;
-    if (target.kind === 'url') return { backend: target };
-    if (!balancer) {
-      // The schema checks that every balancer:// target names a balancer; say so anyway
-      // rather than throw inside a request handler.
-      return {
-        error: {
-          status: 500,
-          title: 'Internal Server Error',
-          detail: `Route '${route.name}' names balancer '${target.name}', which is not running.`,
-          route: route.name,
-        },
-      };
-    }
-    const choice = balancer.choose(sticky, tried);
-    if (!choice.member) {
-      return {
-        error: {
-          status: 503,
-          title: 'No usable member',
-          detail: `${choice.why[0]?.toUpperCase()}${choice.why.slice(1)}.`,
-          route: route.name,
-          backend: `${target.origin}${target.path}`,
-          retryAfter: choice.retryAfterSeconds,
-        },
-      };
-    }
-    return {
-      backend: memberBackend(choice.member, target.path),
-      member: choice.member,
-      why: choice.why,
-      ...(choice.routeChanged ? { stickyCookie: stickyCookieFor(balancer, choice.member) } : {}),
-    };
-  }
-
   upgrade(
     runtime: Runtime,
     listener: ListenerSlot,
@@ -458,7 +442,7 @@ export class ExchangeHandler {
     const { target } = decision;
     const balancer = target.kind === 'balancer' ? runtime.balancers.get(target.name) : undefined;
     const sticky = { path: decision.path, query: decision.query, cookie: decision.incoming.cookie };
-    const pick = this.#pick(decision, balancer, sticky, new Set());
+    const pick = pickBackend(decision, balancer, sticky, new Set());
     if ('error' in pick) {
       refuse(pick.error);
       return;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { BALANCER_METHODS, MEMBER_STATES, memberSchema } from './config.js';
+import { headerName, headerValue } from './config-fields.js';
 import {
   APP_LOG_STREAMS,
   appLogLineSchema,
@@ -163,6 +164,28 @@ export const exchangeFilterSchema = z
   .strict();
 export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
 
+/** What a resend may change; absent fields are sent as recorded. */
+export const resendEditsSchema = z.strictObject({
+  method: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP method such as GET or POST')
+    .optional(),
+  url: z
+    .string()
+    .max(65_536)
+    .refine((u) => u.startsWith('/') && !/[\s]/.test(u), 'must be a path such as /api/items?x=1')
+    .optional(),
+  headers: z
+    .array(z.tuple([headerName, headerValue]))
+    .max(500)
+    .optional(),
+  /** The body, base64 (at most 8 MiB once decoded). */
+  body: z.base64().max(11_200_000).optional(),
+  /** A balancer member's URL: send it there, bypassing the balancer's choice. */
+  member: z.string().max(2048).optional(),
+});
+export type ResendEditsInput = z.infer<typeof resendEditsSchema>;
+
 export const APP_CONTROLS = ['start', 'stop', 'restart'] as const;
 /** Lines of output kept per app (and the most one getAppLog call returns). */
 export const APP_LOG_LIMIT = 5_000;
@@ -232,6 +255,34 @@ export const API = {
   },
   /** Send the recorded request again through the listener it came in on. */
   replayExchange: { params: z.tuple([id]), result: z.object({ status: z.number() }) },
+  /**
+   * Send the recorded request again with edits (method, path and query, headers, body as
+   * base64), through its route or to one balancer member. The result names the new
+   * exchange, whose summary says `resentFrom`.
+   */
+  resendExchange: {
+    params: z.tuple([id, resendEditsSchema.optional()]),
+    result: z.object({ id: z.number().int(), status: z.number().int() }),
+  },
+  /**
+   * Send the recorded request to every enabled member of its route's balancer at once,
+   * bypassing stickiness and failover. A body or a non-idempotent method needs
+   * `confirmed: true`. Each member's row has the new exchange, or its error.
+   */
+  fanOutExchange: {
+    params: z.tuple([id, z.strictObject({ confirmed: z.boolean().optional() }).optional()]),
+    result: z.object({
+      balancer: z.string(),
+      results: z.array(
+        z.object({
+          member: z.string(),
+          id: z.number().int().optional(),
+          status: z.number().int().optional(),
+          error: z.string().optional(),
+        }),
+      ),
+    }),
+  },
   /** Apache configuration text → routing-file YAML (nothing is applied). */
   importApache: { params: z.tuple([z.string()]), result: apacheImportSchema },
   /** The configuration in force as an Apache, nginx or Caddy configuration. */

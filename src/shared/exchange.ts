@@ -42,6 +42,8 @@ export const exchangeSummarySchema = z.object({
   member: z.string().optional(),
   /** Why that member: `sticky route 2 from cookie JSESSIONID`, `picked by byrequests`. */
   why: z.string().optional(),
+  /** Sent again from this exchange (edit and resend, fan-out to every member). */
+  resentFrom: z.number().int().optional(),
   /** Backends tried: more than 1 after a failover. */
   attempts: z.number().int(),
   /** 0 while no response was started. */

@@ -30,6 +30,8 @@ const METHOD_TABLE = {
   grpcSchema: true,
   openProtos: true,
   replayExchange: true,
+  resendExchange: true,
+  fanOutExchange: true,
   importApache: true,
   exportConfig: true,
   getCaStatus: true,

@@ -122,6 +122,8 @@ export class Recording {
   #member: string | undefined = undefined;
   #why: string | undefined = undefined;
   #error: string | undefined = undefined;
+  /** The exchange this one was resent from (edit and resend, fan-out). */
+  #resentFrom: number | undefined = undefined;
   attempts = 0;
   status = 0;
   outcome: ExchangeOutcome = 'pending';
@@ -213,6 +215,7 @@ export class Recording {
     if (this.#member !== undefined) summary.member = this.#member;
     if (this.#why !== undefined) summary.why = this.#why;
     if (this.#error !== undefined) summary.error = this.#error;
+    if (this.#resentFrom !== undefined) summary.resentFrom = this.#resentFrom;
     if (this.grpc) summary.grpc = { ...this.grpc };
     return summary;
   }
@@ -223,6 +226,10 @@ export class Recording {
 
   route(name: string): void {
     this.#route = name;
+  }
+
+  resentFrom(id: number): void {
+    this.#resentFrom = id;
   }
 
   /** A backend was chosen for an attempt (again after a failover). */
