@@ -33,9 +33,8 @@ import { importApacheText } from './apache/to-routing.js';
 import { importToYaml } from './apache/to-yaml.js';
 import { exportConfig } from './export/export.js';
 import { reflectionTarget } from './grpc/reflection-target.js';
-import { CertificateAuthority, caPaths } from './tls/authority.js';
-import { caFile, changeTrust } from './tls/trust.js';
-import { nodeTrustHint, type TrustStore } from './tls/trust-store.js';
+import type { TrustStore } from './tls/trust-store.js';
+import { caStatus, changeCaTrust } from './tls/ca-status.js';
 import { trustStoresFor } from './tls/trust-stores.js';
 
 export interface EngineApiOptions {
@@ -394,52 +393,11 @@ export class EngineApi implements ProxyApi {
   }
 
   async getCaStatus(): Promise<ApiResult<'getCaStatus'>> {
-    const dataDir = this.#engine.dataDir;
-    const path = caPaths(dataDir).cert;
-    if (!(await CertificateAuthority.exists(dataDir))) {
-      return {
-        exists: false,
-        path,
-        permitted: [],
-        stores: [],
-        issued: [],
-        missingNames: [],
-        nodeHint: nodeTrustHint(path),
-      };
-    }
-    const ca = await this.#engine.certificateAuthority();
-    const file = caFile(ca);
-    const stores = await Promise.all(
-      (await this.#stores()).map(async (store) => ({
-        name: store.name,
-        scope: store.scope,
-        ...(await store.status(file)),
-        installCommands: store.installCommands(file),
-      })),
-    );
-    return {
-      exists: true,
-      path,
-      fingerprint: ca.fingerprint,
-      subject: ca.subject,
-      notBefore: ca.notBefore.getTime(),
-      notAfter: ca.notAfter.getTime(),
-      permitted: [...ca.permitted],
-      stores,
-      issued: ca.issued().map((l) => ({ ...l, notAfter: l.notAfter.getTime() })),
-      missingNames: this.#engine.config ? ca.missingNames(this.#engine.tlsNames()) : [],
-      nodeHint: nodeTrustHint(path),
-    };
+    return caStatus(this.#engine, await this.#stores());
   }
 
   async #changeTrust(remove: boolean): Promise<ApiResult<'trustCa'>> {
-    const ca = await this.#engine.certificateAuthority();
-    const { outcomes, elevated } = await changeTrust(ca, await this.#stores(), remove);
-    const ok = outcomes.every((o) => o.done);
-    const message = outcomes
-      .map((o) => `${o.store}: ${o.detail}${o.after === undefined ? '' : ` (${o.after})`}`)
-      .join('\n');
-    return { ok, message, commands: elevated };
+    return changeCaTrust(await this.#engine.certificateAuthority(), await this.#stores(), remove);
   }
 
   trustCa(): Promise<ApiResult<'trustCa'>> {
