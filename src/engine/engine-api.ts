@@ -16,7 +16,7 @@ import {
   type ProxyEvents,
 } from '../shared/api.js';
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
-import { exchangeMatcher } from '../shared/exchange-filter.js';
+import type { ExchangeSummary } from '../shared/exchange.js';
 import { withAlias } from './apps/alias.js';
 import { AppsFeed } from './apps/apps-feed.js';
 import { HOSTS_FILE_PATH } from './apps/hosts-file.js';
@@ -24,7 +24,8 @@ import { syncHosts } from './apps/hosts-sync.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import { replay } from './capture/replay.js';
-import { fanOut, needsConfirmation, resend } from './capture/resend.js';
+import { QueryError, TrafficSearch } from './capture/search.js';
+import { fanOutRecording, resendRecording, sendAgain } from './capture/resend.js';
 import type { Recording } from './capture/recorder.js';
 import { formatPath, formatProblems, parseRoutingText, type ConfigProblem } from './config-file.js';
 import { renderRoutingFile, saveRoutingFile } from './config-save.js';
@@ -72,6 +73,15 @@ function balancerStatus(b: ReturnType<Engine['balancers']>[number]): BalancerSta
   };
 }
 
+function queryErrorsForCaller<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof QueryError) throw new ApiError(`query: ${error.message}`);
+    throw error;
+  }
+}
+
 export class EngineApi implements ProxyApi {
   readonly events = new EventEmitter<EventArgs>();
   readonly #engine: Engine;
@@ -82,6 +92,7 @@ export class EngineApi implements ProxyApi {
   #statsTimer: NodeJS.Timeout | undefined;
   #unsaved = false;
   readonly #appsFeed: AppsFeed;
+  readonly #search: TrafficSearch;
 
   constructor(engine: Engine, options: EngineApiOptions) {
     this.#engine = engine;
@@ -89,6 +100,7 @@ export class EngineApi implements ProxyApi {
     engine.recorder.events.on('exchange', (recording) => this.#queue(recording));
     engine.events.on('health', (change) => this.events.emit('health', change));
     engine.events.on('warning', (message) => this.events.emit('warning', { message }));
+    this.#search = new TrafficSearch(engine.recorder);
     this.#appsFeed = new AppsFeed(engine.apps, {
       listening: (event) => this.events.listenerCount(event) > 0,
       apps: (status) => this.events.emit('apps', status),
@@ -249,7 +261,18 @@ export class EngineApi implements ProxyApi {
     ...[filter]: ApiParams<'listExchanges'>
   ): Promise<ApiResult<'listExchanges'>> {
     // Snapshots first: live summaries change in place, and the matcher caches per object.
-    return this.#engine.recorder.list().filter(exchangeMatcher(filter));
+    return this.#engine.recorder.list().filter(this.#matcher(filter));
+  }
+
+  /** A query the filter language refuses is the caller's error. */
+  #matcher(filter: ApiParams<'listExchanges'>[0]): (s: ExchangeSummary) => boolean {
+    return queryErrorsForCaller(() => this.#search.matcher(filter));
+  }
+
+  async searchExchanges(
+    ...[query]: ApiParams<'searchExchanges'>
+  ): Promise<ApiResult<'searchExchanges'>> {
+    return queryErrorsForCaller(() => this.#search.search(query));
   }
 
   async getExchange(...[id]: ApiParams<'getExchange'>): Promise<ApiResult<'getExchange'>> {
@@ -264,6 +287,7 @@ export class EngineApi implements ProxyApi {
 
   async clearExchanges(): Promise<void> {
     this.#engine.recorder.clear();
+    this.#search.clear();
     this.#pending.clear();
     this.events.emit('exchangesCleared', null);
   }
@@ -275,7 +299,7 @@ export class EngineApi implements ProxyApi {
   async exportHar(...[filter]: ApiParams<'exportHar'>): Promise<string> {
     const sources = this.#engine.recorder
       .list()
-      .filter(exchangeMatcher(filter))
+      .filter(this.#matcher(filter))
       .map((s) => this.#recording(s.id))
       .map((rec) => ({
         detail: rec.detail(),
@@ -314,65 +338,23 @@ export class EngineApi implements ProxyApi {
     return this.#engine.grpcSchemas.open(checked.data[0]);
   }
 
-  /** What sending a recording again needs: its request, its body and its listener. */
-  async #sendAgain(id: number) {
-    const rec = this.#recording(id);
-    const detail = rec.detail();
-    if (detail.websocket) throw new ApiError('WebSocket sessions cannot be sent again');
-    if (detail.requestBody.truncated) {
-      throw new ApiError(
-        `the request body was cut at ${detail.requestBody.captured} bytes; it cannot be sent again`,
-      );
-    }
-    const listener = this.#engine.listeners().find((l) => l.name === detail.listener);
-    if (!listener) throw new ApiError(`listener '${detail.listener}' is not running any more`);
-    const ca = listener.tls ? (await this.#engine.certificateAuthority()).certPem : undefined;
-    return {
-      detail,
-      body: rec.body('request'),
-      context: { tickets: this.#engine.resends, listener, ca },
-    };
-  }
-
   async replayExchange(...[id]: ApiParams<'replayExchange'>): Promise<ApiResult<'replayExchange'>> {
-    const { detail, body, context } = await this.#sendAgain(id);
-    const status = await replay(detail, body, context.listener, context.ca);
-    return { status };
+    const { detail, body, context } = await sendAgain(this.#engine, this.#recording(id));
+    return { status: await replay(detail, body, context.listener, context.ca) };
   }
 
   async resendExchange(
     ...[id, edits]: ApiParams<'resendExchange'>
   ): Promise<ApiResult<'resendExchange'>> {
-    const { detail, body, context } = await this.#sendAgain(id);
-    const { body: newBody, ...rest } = edits ?? {};
-    try {
-      return await resend(
-        detail,
-        body,
-        { ...rest, ...(newBody === undefined ? {} : { body: Buffer.from(newBody, 'base64') }) },
-        context,
-      );
-    } catch (error) {
-      throw new ApiError(`the request could not be sent again: ${(error as Error).message}`);
-    }
+    const { body, ...rest } = edits ?? {};
+    const decoded = body === undefined ? {} : { body: Buffer.from(body, 'base64') };
+    return resendRecording(this.#engine, this.#recording(id), { ...rest, ...decoded });
   }
 
   async fanOutExchange(
     ...[id, options]: ApiParams<'fanOutExchange'>
   ): Promise<ApiResult<'fanOutExchange'>> {
-    const { detail, body, context } = await this.#sendAgain(id);
-    const balancerName =
-      detail.route === undefined ? undefined : this.#engine.balancerOfRoute(detail.route);
-    const balancer = this.#engine.balancers().find((b) => b.name === balancerName);
-    if (!balancer || balancerName === undefined)
-      throw new ApiError(
-        `exchange ${id} went through ${detail.route === undefined ? 'no route' : `route '${detail.route}'`}, which sends to no balancer: there are no members to ask`,
-      );
-    const risk = needsConfirmation(detail);
-    if (risk !== undefined && options?.confirmed !== true)
-      throw new ApiError(`confirm sending it to every member: ${risk}`);
-    const members = balancer.members.filter((m) => m.state === 'enabled').map((m) => m.url);
-    return { balancer: balancerName, results: await fanOut(detail, body, members, context) };
+    return fanOutRecording(this.#engine, this.#recording(id), options?.confirmed === true);
   }
 
   async importApache(...[text]: ApiParams<'importApache'>): Promise<ApiResult<'importApache'>> {

@@ -160,6 +160,8 @@ export const exchangeFilterSchema = z
     routes: z.array(z.string()).optional(),
     members: z.array(z.string()).optional(),
     ids: z.array(z.number().int()).optional(),
+    /** The filter language (src/shared/traffic-query.ts): `status:5xx body:"order-42"`. */
+    query: z.string().max(2000).optional(),
   })
   .strict();
 export type ExchangeFilter = z.infer<typeof exchangeFilterSchema>;
@@ -223,6 +225,25 @@ export const API = {
     result: z.array(exchangeSummarySchema),
   },
   getExchange: { params: z.tuple([id]), result: exchangeDetailSchema.nullable() },
+  /**
+   * The exchanges a filter-language query matches (headers and decoded bodies included),
+   * with where each term matched. A query the language refuses is an error naming the
+   * character where it went wrong.
+   */
+  searchExchanges: {
+    params: z.tuple([z.string().max(2000)]),
+    result: z.object({
+      matches: z.array(
+        z.object({
+          id: z.number().int(),
+          hits: z.array(
+            z.object({ term: z.string(), field: z.string(), snippet: z.string().optional() }),
+          ),
+        }),
+      ),
+      total: z.number().int(),
+    }),
+  },
   /** Body bytes as base64 (bodies can be binary). */
   getExchangeBody: { params: z.tuple([id, z.enum(BODY_SIDES)]), result: z.string().nullable() },
   clearExchanges: { params: none, result: z.void() },

@@ -30,6 +30,7 @@ const METHOD_TABLE = {
   grpcSchema: true,
   openProtos: true,
   replayExchange: true,
+  searchExchanges: true,
   resendExchange: true,
   fanOutExchange: true,
   importApache: true,

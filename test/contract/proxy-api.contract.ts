@@ -448,6 +448,39 @@ export function proxyApiContract(transport: string, connect: Connect): void {
       });
     });
 
+    describe('search with the filter language', () => {
+      it('finds an exchange by a term in its body and says where it matched', async () => {
+        await (await fetch(`${proxyUrl}/search-me?ref=order-4242`)).text();
+        await (await fetch(`${proxyUrl}/search-other`)).text();
+        const found = await client.searchExchanges('body:"order-4242"');
+        expect(found.total).toBeGreaterThanOrEqual(2);
+        expect(found.matches).toHaveLength(1);
+        const [match] = found.matches;
+        expect(match!.hits).toEqual([
+          expect.objectContaining({ term: 'body:"order-4242"', field: 'response body' }),
+        ]);
+        expect(match!.hits[0]!.snippet).toContain('order-4242');
+        // The same query filters the list and the HAR export ("export what I see").
+        const listed = await client.listExchanges({ query: 'status:2xx body:"order-4242"' });
+        expect(listed.map((s) => s.id)).toEqual([match!.id]);
+        const har = JSON.parse(await client.exportHar({ query: 'body:"order-4242"' })) as {
+          log: { entries: { request: { url: string } }[] };
+        };
+        expect(har.log.entries.map((e) => e.request.url)).toEqual([
+          expect.stringContaining('/search-me?ref=order-4242'),
+        ]);
+      });
+
+      it('refuses a query it cannot read, naming where', async () => {
+        const wrong = await refusal(client.searchExchanges('stauts:500'));
+        expect(wrong.message).toMatch(
+          /^query: unknown field 'stauts' \(did you mean status\?\).*\(at character 1\)$/,
+        );
+        const listed = await refusal(client.listExchanges({ query: 'size>lots' }));
+        expect(listed.message).toMatch(/^query: size needs a number/);
+      });
+    });
+
     describe('apps', () => {
       it('serves a registered instance at NAME.localhost until it is unregistered', async () => {
         const env = await client.appEnvironment('contract-app');

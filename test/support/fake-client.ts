@@ -287,6 +287,7 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
     grpcSchema: () => ({ types: {}, source: 'none' as const, note: 'no .proto file' }),
     openProtos: (files) => ({ loaded: files.map((f) => f.name), problems: [] }),
     replayExchange: () => ({ status: 200 }),
+    searchExchanges: () => ({ matches: [], total: data.exchanges.length }),
     resendExchange: (id) => ({ id: id + 1000, status: 200 }),
     fanOutExchange: () => ({ balancer: 'cluster', results: [] }),
     importApache: () => ({ ok: true, yaml: 'version: 1\n', problems: [] }),

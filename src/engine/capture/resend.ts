@@ -6,7 +6,9 @@
  * other exchange, with its timings, bodies and why-sentence.
  */
 import type { ExchangeDetail, HeaderPairs } from '../../shared/exchange.js';
+import type { Engine } from '../engine.js';
 import { IDEMPOTENT_METHODS } from '../request-semantics.js';
+import type { Recording } from './recorder.js';
 import { replay, type ReplayListener } from './replay.js';
 import { RESEND_HEADER, type ResendTickets } from './resend-tickets.js';
 
@@ -107,4 +109,59 @@ export async function fanOut(
       }
     }),
   );
+}
+
+/** What sending a recording again needs: its request, its body and its listener. */
+export async function sendAgain(
+  engine: Engine,
+  rec: Recording,
+): Promise<{ detail: ExchangeDetail; body: Buffer; context: ResendContext }> {
+  const detail = rec.detail();
+  if (detail.websocket) throw new Error('WebSocket sessions cannot be sent again');
+  if (detail.requestBody.truncated) {
+    throw new Error(
+      `the request body was cut at ${detail.requestBody.captured} bytes; it cannot be sent again`,
+    );
+  }
+  const listener = engine.listeners().find((l) => l.name === detail.listener);
+  if (!listener) throw new Error(`listener '${detail.listener}' is not running any more`);
+  const ca = listener.tls ? (await engine.certificateAuthority()).certPem : undefined;
+  return { detail, body: rec.body('request'), context: { tickets: engine.resends, listener, ca } };
+}
+
+export async function resendRecording(
+  engine: Engine,
+  rec: Recording,
+  edits: ResendEdits,
+): Promise<Resent> {
+  const { detail, body, context } = await sendAgain(engine, rec);
+  try {
+    return await resend(detail, body, edits, context);
+  } catch (error) {
+    throw new Error(`the request could not be sent again: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The fan-out of a recording to every enabled member of its route's balancer. */
+export async function fanOutRecording(
+  engine: Engine,
+  rec: Recording,
+  confirmed: boolean,
+): Promise<{ balancer: string; results: FanOutResult[] }> {
+  const { detail, body, context } = await sendAgain(engine, rec);
+  const name = detail.route === undefined ? undefined : engine.balancerOfRoute(detail.route);
+  const balancer = engine.balancers().find((b) => b.name === name);
+  if (!balancer || name === undefined) {
+    const via = detail.route === undefined ? 'no route' : `route '${detail.route}'`;
+    throw new Error(
+      `exchange ${detail.id} went through ${via}, which sends to no balancer: there are no members to ask`,
+    );
+  }
+  const risk = needsConfirmation(detail);
+  if (risk !== undefined && !confirmed)
+    throw new Error(`confirm sending it to every member: ${risk}`);
+  const members = balancer.members.filter((m) => m.state === 'enabled').map((m) => m.url);
+  return { balancer: name, results: await fanOut(detail, body, members, context) };
 }
