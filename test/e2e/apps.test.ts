@@ -26,13 +26,6 @@ const FIXTURE = join(ROOT, 'test/fixtures/apps/port-server.js');
 /** As a user writes it: run by the shell, `node` found on PATH. */
 const COMMAND = `node ${FIXTURE}`;
 
-/** A process's parent, from /proc (Linux, where these tests run). */
-async function parentPid(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // pid (comm) state ppid …; comm may hold spaces and parentheses.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
 /** The CA certificate as a user gets it: Certificates → Export CA (PEM), a download. */
 async function exportCaPem(app: HeadlessApp): Promise<string> {
   const plain = await launchChromium();
@@ -163,12 +156,11 @@ describe.skipIf(missing !== undefined)(
       expect(body.host).toBe(`notes.localhost:${securePort}`);
       expect(body.path).toBe('/');
       expect(body.env['PORT']).toMatch(/^\d+$/);
-      // The PID shown is the process Switchyard started: the shell that runs the command
-      // line (dash does not exec it), the app's parent.
+      // The PID shown is the app's own: a simple command replaces the shell (exec).
       const shown = Number(
         await row().locator('table tbody tr').getByRole('cell').nth(3).textContent(),
       );
-      expect([body.pid, await parentPid(body.pid)]).toContain(shown);
+      expect(shown).toBe(body.pid);
       await popup.close();
     });
 
@@ -225,7 +217,8 @@ describe.skipIf(missing !== undefined)(
       expect(requests).toEqual(expect.arrayContaining([expect.stringMatching(/notes GET \/$/)]));
       for (const text of requests) expect(text).toContain('notes GET /');
       expect(await log.locator('mark').allTextContents()).toEqual(requests.map(() => 'GET /'));
-      expect(await log.textContent()).toContain(`${requests.length} of ${all.length} lines`);
+      // The browser may still be asking for more (its favicon): count against the log now.
+      expect(await log.textContent()).toMatch(new RegExp(`${requests.length} of \\d+ lines`));
 
       await search.fill('ON STDERR');
       await expect.poll(logText).toEqual([expect.stringContaining('notes: a line on stderr')]);
@@ -235,7 +228,7 @@ describe.skipIf(missing !== undefined)(
       expect(await log.textContent()).toContain('No line contains “nothing like this”.');
 
       await search.fill('');
-      await expect.poll(() => logLines().count()).toBe(all.length);
+      await expect.poll(() => logLines().count()).toBeGreaterThanOrEqual(all.length);
       await screenshotBothSchemes(page, 'apps');
     });
 
@@ -243,9 +236,8 @@ describe.skipIf(missing !== undefined)(
       await page.getByTestId('app-stop-notes').click();
       await expect.poll(state, { timeout: 15_000 }).toMatch(/Stopped/);
       await expect.poll(() => page.getByTestId('app-start-notes').isEnabled()).toBe(true);
-      // Switchyard's own note on the stop, in the log. (Not the app's `got SIGTERM`: the
-      // keeper kills the command's group as soon as the shell running it ends, so whether
-      // the app gets to write it is a race.)
+      // Switchyard's own note on the stop, in the log, after the app's own last words: it
+      // got SIGTERM and the time to close.
       await expect
         .poll(
           () => page.getByTestId('app-log').locator('[data-stream="system"]').allTextContents(),
@@ -254,6 +246,9 @@ describe.skipIf(missing !== undefined)(
           },
         )
         .toEqual(expect.arrayContaining([expect.stringMatching(/Switchyard:\s*stopped \(/)]));
+      expect(await logText()).toEqual(
+        expect.arrayContaining([expect.stringContaining('notes got SIGTERM')]),
+      );
 
       const visit = await context.newPage();
       const response = await visit.goto(notesUrl);
