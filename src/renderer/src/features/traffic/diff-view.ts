@@ -90,6 +90,9 @@ export function parseIgnorePaths(text: string): { paths: string[]; problems: str
     current += c;
   }
   parts.push(current);
+  // An unclosed bracket or quote would swallow every path after it: split plainly then,
+  // so each piece gets its own complaint.
+  if (depth > 0 || quote) parts.splice(0, parts.length, ...text.split(/[,\n]/));
   const paths: string[] = [];
   const problems: string[] = [];
   for (const part of parts.map((p) => p.trim()).filter((p) => p !== '')) {
