@@ -9,6 +9,7 @@ import type { Balancer } from './balancing/balancer.js';
 import type { ClientTimeouts } from './client-timeouts.js';
 import type { ProxyError } from './error-page.js';
 import { isLoop, type ForwardingFacts } from './headers.js';
+import { PIN_PATH, pinAnswer } from './balancing/pin-link.js';
 import { localAnswer, type LocalAnswer } from './local-answers.js';
 import { decodeSlashes, hasEncodedSlash, splitRequestTarget } from './paths.js';
 import { checkRequest } from './request-checks.js';
@@ -161,6 +162,12 @@ export function decide(
   }
   const { route, captures } = found;
   const { action } = route;
+  if (
+    target.path.endsWith(PIN_PATH) &&
+    action.kind === 'proxy' &&
+    action.target.kind === 'balancer'
+  )
+    return { route, local: pinAnswer(runtime.balancers.get(action.target.name), target.query) };
   if (action.kind !== 'proxy')
     return { route, local: localAnswer(route, action, captures, facts, runtime.balancers) };
   let backend = action.target;

@@ -18,6 +18,7 @@ import {
 import { memberSchema, routingConfigSchema } from '../shared/config.js';
 import type { ExchangeSummary } from '../shared/exchange.js';
 import { withAlias } from './apps/alias.js';
+import { pinUrls } from './balancing/pin-urls.js';
 import { AppsFeed } from './apps/apps-feed.js';
 import { HOSTS_FILE_PATH } from './apps/hosts-file.js';
 import { syncHosts } from './apps/hosts-sync.js';
@@ -237,6 +238,26 @@ export class EngineApi implements ProxyApi {
 
   async listBalancers(): Promise<ApiResult<'listBalancers'>> {
     return this.#engine.balancers().map(balancerStatus);
+  }
+
+  async listStickySessions(
+    ...[balancer]: ApiParams<'listStickySessions'>
+  ): Promise<ApiResult<'listStickySessions'>> {
+    return this.#engine.stickySessions.list(balancer);
+  }
+
+  async pinLinks(...[name]: ApiParams<'pinLinks'>): Promise<ApiResult<'pinLinks'>> {
+    const balancer = this.#engine.balancers().find((b) => b.name === name);
+    if (!balancer) throw new ApiError(`no balancer is named '${name}'`);
+    if (balancer.stickySession === undefined)
+      throw new ApiError(`balancer '${name}' has no stickySession: a browser cannot be pinned`);
+    const routes = this.#engine.routesToBalancer(name);
+    const listeners = this.#engine.listeners();
+    return balancer.members.flatMap((m) =>
+      m.route === undefined
+        ? []
+        : [{ member: m.url, route: m.route, urls: pinUrls(routes, listeners, m.route) }],
+    );
   }
 
   async setMember(...[balancer, url, change]: ApiParams<'setMember'>): Promise<void> {

@@ -13,13 +13,19 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type https from 'node:https';
 import { hostname } from 'node:os';
-import { routingConfigSchema, type MemberConfig, type RoutingConfig } from '../shared/config.js';
+import {
+  routingConfigSchema,
+  type MemberConfig,
+  type RouteConfig,
+  type RoutingConfig,
+} from '../shared/config.js';
 import { AccessList } from './access.js';
 import { withAppRoutes } from './apps/app-routes.js';
 import { Apps } from './apps/apps.js';
 import { Balancer, memberLabel } from './balancing/balancer.js';
 import { HealthChecker, type HealthChange } from './balancing/health.js';
 import { MemberStatsStore, type MemberStats } from './balancing/member-stats.js';
+import { StickySessions } from './balancing/sticky-sessions.js';
 import { Recorder, type CaptureLimits } from './capture/recorder.js';
 import { compileClientTimeouts } from './client-timeouts.js';
 import { ExchangeHandler, type Runtime } from './exchange-handler.js';
@@ -87,6 +93,8 @@ export class Engine {
   readonly recorder: Recorder;
   /** Message schemas of gRPC calls for the inspector (.proto files, server reflection). */
   readonly grpcSchemas = new GrpcSchemas();
+  /** Sessions seen per sticky balancer, for the sticky inspector. */
+  readonly stickySessions = new StickySessions();
   /** One-time tickets of requests the engine sends again (edit and resend, fan-out). */
   readonly resends = new ResendTickets();
   /** Apps served by name (NAME.localhost): their processes, registrations and logs. */
@@ -259,7 +267,9 @@ export class Engine {
       runtime = {
         router: new Router(config),
         access: new AccessList(config.access.allow),
-        balancers: new Map(config.balancers.map((b) => [b.name, new Balancer(b, this.#stats)])),
+        balancers: new Map(
+          config.balancers.map((b) => [b.name, new Balancer(b, this.#stats, this.stickySessions)]),
+        ),
         clientTimeouts: compileClientTimeouts(config.clientTimeouts),
       };
     } catch (error) {
@@ -275,6 +285,7 @@ export class Engine {
       new Set(config.balancers.flatMap((b) => b.members.map((m) => memberLabel(m.url)))),
     );
     this.#health.update([...runtime.balancers.values()]);
+    this.stickySessions.retain(new Set(runtime.balancers.keys()));
     for (const problem of await this.grpcSchemas.configure(config.grpc, this.#configDir)) {
       this.events.emit('warning', problem);
     }
@@ -343,6 +354,13 @@ export class Engine {
         );
       },
     };
+  }
+
+  /** The routes that send to a balancer (app routes included). */
+  routesToBalancer(name: string): RouteConfig[] {
+    return (this.#effective?.routes ?? []).filter(
+      (r) => r.to !== undefined && /^balancer:\/\/([^/?#]+)/.exec(r.to)?.[1] === name,
+    );
   }
 
   /** The balancer a route sends to (app routes included), if it sends to one. */

@@ -217,6 +217,29 @@ export const API = {
   applyConfig: { params: z.tuple([configInput]), result: applyResultSchema },
   saveConfig: { params: none, result: z.object({ path: z.string() }) },
   listBalancers: { params: none, result: z.array(balancerStatusSchema) },
+  /** The sticky inspector: sessions seen on a sticky balancer, most recent first. */
+  listStickySessions: {
+    params: z.tuple([z.string()]),
+    result: z.array(
+      z.object({
+        session: z.string(),
+        route: z.string(),
+        source: z.enum(['cookie', 'path parameter', 'query parameter']),
+        member: z.string(),
+        firstSeen: z.number(),
+        lastSeen: z.number(),
+        requests: z.number().int(),
+      }),
+    ),
+  },
+  /**
+   * "Pin me to member X": per member of a sticky balancer, links on the proxy that set the
+   * session cookie in the visitor's browser and send it back to the route's path.
+   */
+  pinLinks: {
+    params: z.tuple([z.string()]),
+    result: z.array(z.object({ member: z.string(), route: z.string(), urls: z.array(z.string()) })),
+  },
   setMember: { params: z.tuple([z.string(), z.string(), memberChangeSchema]), result: z.void() },
   addMember: { params: z.tuple([z.string(), memberSchema]), result: z.void() },
   removeMember: { params: z.tuple([z.string(), z.string()]), result: z.void() },

@@ -17,6 +17,8 @@ const METHOD_TABLE = {
   applyConfig: true,
   saveConfig: true,
   listBalancers: true,
+  listStickySessions: true,
+  pinLinks: true,
   setMember: true,
   addMember: true,
   removeMember: true,

@@ -248,6 +248,13 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
       return { path: data.status.configPath ?? '/tmp/switchyard.yaml' };
     },
     listBalancers: () => clone(data.balancers),
+    listStickySessions: () => [],
+    pinLinks: (balancer) =>
+      (data.balancers.find((b) => b.name === balancer)?.members ?? []).map((m) => ({
+        member: m.url,
+        route: m.route ?? '',
+        urls: [`http://shop.localhost:8080/__switchyard/pin?route=${m.route ?? ''}&back=%2F`],
+      })),
     setMember: (balancer, url, change) => {
       Object.assign(findMember(balancer, url), change);
       emit('balancers', clone(data.balancers));

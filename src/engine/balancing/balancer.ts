@@ -15,6 +15,7 @@ import type { MemberStats, MemberStatsStore } from './member-stats.js';
 import type { BalancingMethod } from './method.js';
 import { BALANCING_METHODS } from './registry.js';
 import { StickySession } from './sticky.js';
+import type { StickySessions } from './sticky-sessions.js';
 
 export interface Member {
   readonly config: MemberConfig;
@@ -63,8 +64,11 @@ export class Balancer {
   readonly retryMs: number;
   readonly #method: BalancingMethod;
   readonly #sticky: StickySession | undefined;
+  readonly #sessions: StickySessions | undefined;
 
-  constructor(config: BalancerConfig, stats: MemberStatsStore) {
+  /** `sessions`: where the sticky inspector learns which session went where. */
+  constructor(config: BalancerConfig, stats: MemberStatsStore, sessions?: StickySessions) {
+    this.#sessions = sessions;
     this.name = config.name;
     this.config = config;
     this.members = config.members.map((m) => ({
@@ -91,8 +95,19 @@ export class Balancer {
 
   /** Pick the member for the next attempt; `tried` holds members that already failed. */
   choose(request: RequestFacts, tried: ReadonlySet<Member>, now = Date.now()): Choice {
-    const notes: string[] = [];
     const sticky = this.#sticky?.find(request.path, request.query, request.cookie);
+    const choice = this.#choose(sticky, tried, now);
+    if (sticky && choice.member)
+      this.#sessions?.record(this.name, sticky, choice.member.label, now);
+    return choice;
+  }
+
+  #choose(
+    sticky: ReturnType<StickySession['find']>,
+    tried: ReadonlySet<Member>,
+    now: number,
+  ): Choice {
+    const notes: string[] = [];
     const changed = (m: Member): boolean =>
       this.#sticky !== undefined &&
       m.config.route !== undefined &&
