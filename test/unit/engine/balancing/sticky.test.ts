@@ -8,11 +8,42 @@ describe('sticky session routes', () => {
   const sticky = new StickySession('JSESSIONID');
 
   it.each([
-    ['/', '', 'a=1; JSESSIONID=abc123.2; b=2', { route: '2', source: 'cookie' }],
-    ['/app;jsessionid=abc.3', '', undefined, { route: '3', source: 'path parameter' }],
-    ['/app;JSESSIONID=abc.3/x', '', undefined, { route: '3', source: 'path parameter' }],
-    ['/app', '?x=1&jsessionid=zz.1', undefined, { route: '1', source: 'query parameter' }],
-    ['/app;jsessionid=abc.3', '', 'JSESSIONID=abc.2', { route: '3', source: 'path parameter' }],
+    [
+      '/',
+      '',
+      'a=1; JSESSIONID=abc123.2; b=2',
+      { route: '2', source: 'cookie', session: 'abc123.2' },
+    ],
+    [
+      '/app;jsessionid=abc.3',
+      '',
+      undefined,
+      { route: '3', source: 'path parameter', session: 'abc.3' },
+    ],
+    [
+      '/app;JSESSIONID=abc.3/x',
+      '',
+      undefined,
+      { route: '3', source: 'path parameter', session: 'abc.3' },
+    ],
+    [
+      '/app',
+      '?x=1&jsessionid=zz.1',
+      undefined,
+      { route: '1', source: 'query parameter', session: 'zz.1' },
+    ],
+    [
+      '/app',
+      '?jsessionid=%E0%A4%A.2',
+      undefined,
+      { route: '2', source: 'query parameter', session: '%E0%A4%A.2' },
+    ],
+    [
+      '/app;jsessionid=abc.3',
+      '',
+      'JSESSIONID=abc.2',
+      { route: '3', source: 'path parameter', session: 'abc.3' },
+    ],
     ['/', '', 'JSESSIONID=abc', undefined],
     ['/', '', 'XJSESSIONID=abc.2', undefined],
     ['/', '', undefined, undefined],
