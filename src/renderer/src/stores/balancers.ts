@@ -33,6 +33,11 @@ export const useBalancersStore = defineStore('balancers', () => {
   const error = ref<string | null>(null);
   /** `${balancer} ${url}` of members with a change in flight (their controls show it). */
   const busy = ref<ReadonlySet<string>>(new Set());
+  /**
+   * Balancers whose sticky-sessions section is open: kept here rather than in the card, so
+   * it stays open when the user looks at Traffic and comes back.
+   */
+  const sessionsOpen = ref<ReadonlySet<string>>(new Set());
 
   function receive(list: readonly BalancerStatus[]): void {
     balancers.value = list;
@@ -97,6 +102,12 @@ export const useBalancersStore = defineStore('balancers', () => {
     return busy.value.has(key(balancer, url));
   }
 
+  function toggleSessions(balancer: string): void {
+    const next = new Set(sessionsOpen.value);
+    if (!next.delete(balancer)) next.add(balancer);
+    sessionsOpen.value = next;
+  }
+
   /** Change a member live (balancer-manager's "Edit balancer member"). */
   async function setMember(balancer: string, url: string, change: MemberChange): Promise<void> {
     const k = key(balancer, url);
@@ -123,6 +134,8 @@ export const useBalancersStore = defineStore('balancers', () => {
     loaded,
     error,
     busy,
+    sessionsOpen,
+    toggleSessions,
     start,
     refresh,
     isBusy,

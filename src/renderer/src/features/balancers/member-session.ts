@@ -1,5 +1,6 @@
 /** How an HTTP/2 member's session reads in the balancer table. */
 import type { MemberStatus } from '../../stores/balancers.js';
+import { ago } from './relative-time.js';
 
 export interface SessionView {
   /** "HTTP/2 · connected · 3 streams in flight (max 100)" */
@@ -11,13 +12,6 @@ export interface SessionView {
 
 function streams(n: number): string {
   return `${n} ${n === 1 ? 'stream' : 'streams'} in flight`;
-}
-
-function ago(at: number, now: number): string {
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 1) return 'just now';
-  if (s < 120) return `${s} s ago`;
-  return `${Math.round(s / 60)} min ago`;
 }
 
 /** Nothing for HTTP/1.1 members; a line for h2c:// and h2:// ones. */
