@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
 /**
- * The traffic filter means what the engine's ExchangeFilter means (src/engine/engine-api.ts
- * `matches`), so the list and an export filtered by the engine agree. Table-driven.
+ * The traffic filter means what the engine's ExchangeFilter means (src/engine/capture/search.ts
+ * `matcher`), so the list and an export filtered by the engine agree: the box is the filter
+ * language (free text over the summary when matched locally), the controls are the fields.
+ * Table-driven.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -66,7 +68,7 @@ describe('toApiFilter', () => {
     expect(isFilterActive({ ...emptyFilter(), text: '   ' })).toBe(false);
   });
 
-  it('names the engine filter fields', () => {
+  it('names the engine filter fields; the box is the filter-language query', () => {
     expect(
       toApiFilter({
         text: ' x ',
@@ -76,7 +78,7 @@ describe('toApiFilter', () => {
         member: 'http://m',
       }),
     ).toEqual({
-      text: 'x',
+      query: 'x',
       methods: ['GET'],
       statusClasses: [4],
       routes: ['api'],

@@ -243,7 +243,7 @@ describe('TrafficView', () => {
       .find((b) => b.text() === 'Export HAR')!
       .trigger('click');
     await flushPromises();
-    expect(client.callsOf('exportHar')).toEqual([[{ ids: [2, 1] }]]);
+    expect(client.callsOf('exportHar')).toEqual([[{ query: 'api' }]]);
     expect(clicks).toEqual([
       expect.stringMatching(/^switchyard-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.har$/),
     ]);

@@ -10,14 +10,24 @@
  */
 import { sharedSubscription } from './shared-subscription';
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { BodySide, ExchangeDetail, ExchangeSummary } from '../../../shared/exchange.js';
 import type { GrpcCallSchema } from '../../../shared/protobuf-schema.js';
+import {
+  parseQuery,
+  type MatchHit,
+  type Query,
+  type QueryMatcher,
+} from '../../../shared/traffic-query.js';
 import { useProxyClient } from '../api/inject.js';
 import {
+  areFieldsActive,
   emptyFilter,
-  exchangeMatcher,
-  isFilterActive,
+  fieldsMatcher,
+  needsEngine,
+  summaryAnswersFirst,
+  summaryMatcher,
+  toApiFilter,
   type TrafficFilter,
 } from '../features/traffic/exchange-filter.js';
 
@@ -34,6 +44,43 @@ export type TrafficOrder = 'newest' | 'follow';
 function newer(current: ExchangeSummary, incoming: ExchangeSummary): ExchangeSummary {
   if (current.outcome !== 'pending' && incoming.outcome === 'pending') return current;
   return incoming;
+}
+
+/** Typing pauses this long before a query that reads headers or bodies goes to the engine. */
+export const SEARCH_DEBOUNCE_MS = 250;
+/**
+ * While such a query is active, new and updated exchanges are checked by searching again,
+ * at most this often: a search over the whole log (bodies decoded once, then cached) costs
+ * the engine far less than a second, and live traffic would otherwise ask on every batch.
+ */
+export const RESEARCH_INTERVAL_MS = 1_000;
+
+/** The query that parsed last, with its terms as one canonical text (spacing aside). */
+interface AppliedQuery {
+  query: Query;
+  /** What the engine is asked and what identifies the query: the terms joined by spaces. */
+  text: string;
+}
+
+const NO_QUERY: AppliedQuery = { query: { groups: [] }, text: '' };
+
+/**
+ * What the list filters by. `summary`: the summary-only matcher (a query that needs nothing
+ * more, or a first answer while the engine searches); `search`: the engine's answer.
+ */
+type ShownQuery =
+  | { kind: 'summary'; text: string; matcher: QueryMatcher | null }
+  | { kind: 'search'; text: string; hits: ReadonlyMap<number, MatchHit[]> };
+
+const canonical = (query: Query): string =>
+  query.groups.map((group) => group.map((t) => t.source).join(' ')).join(' OR ');
+
+function summaryShown(applied: AppliedQuery): ShownQuery {
+  return {
+    kind: 'summary',
+    text: applied.text,
+    matcher: applied.query.groups.length === 0 ? null : summaryMatcher(applied.query),
+  };
 }
 
 const byIdDescending = (a: ExchangeSummary, b: ExchangeSummary): number => b.id - a.id;
@@ -54,6 +101,11 @@ export const useTrafficStore = defineStore('traffic', () => {
   const order = ref<TrafficOrder>('newest');
   const filter = ref<TrafficFilter>(emptyFilter());
   const selectedId = ref<number | null>(null);
+  /**
+   * Up to two exchanges picked to compare (Ctrl/Cmd-click or Space in the list), in the
+   * order picked; a third pick drops the oldest.
+   */
+  const compareSelection = ref<number[]>([]);
   /** Filter choices seen so far (kept across clears: routes and members rarely change). */
   const seenMethods = shallowRef<readonly string[]>(['DELETE', 'GET', 'PATCH', 'POST', 'PUT']);
   const seenRoutes = shallowRef<readonly string[]>([]);
@@ -119,6 +171,7 @@ export const useTrafficStore = defineStore('traffic', () => {
     }
     entries.value = next;
     if (selectedId.value !== null && !byId.has(selectedId.value)) selectedId.value = null;
+    if (fresh.length > 0 || replaced) searchAgainSoon();
   }
 
   function reset(): void {
@@ -159,6 +212,7 @@ export const useTrafficStore = defineStore('traffic', () => {
       offCleared();
       if (frame !== undefined) cancelAnimationFrame(frame);
       frame = undefined;
+      cancelSearch();
     };
     // Subscribe first, then load: a batch that lands meanwhile is queued and kept
     // (`newer` sorts out a batch older than the snapshot).
@@ -167,12 +221,135 @@ export const useTrafficStore = defineStore('traffic', () => {
     return close;
   });
 
-  const matcher = computed(() => exchangeMatcher(filter.value));
-  const filtering = computed(() => isFilterActive(filter.value));
-  /** What the list shows, newest first. */
-  const visible = computed<readonly ExchangeSummary[]>(() =>
-    filtering.value ? entries.value.filter(matcher.value) : entries.value,
+  // ─── The query box ────────────────────────────────────────────────────────────────────
+
+  const parsed = computed(() => parseQuery(filter.value.text));
+  /** Why the query box does not parse, and where (a character offset); null when it does. */
+  const queryError = computed(() =>
+    parsed.value.ok ? null : { message: parsed.value.error, at: parsed.value.at },
   );
+  /** The last query that parsed: the list keeps filtering by it while the box does not. */
+  const applied = computed<AppliedQuery>((previous) => {
+    const result = parsed.value;
+    if (!result.ok) return previous ?? NO_QUERY;
+    const text = canonical(result.query);
+    return previous?.text === text ? previous : { query: result.query, text };
+  });
+  /** The query reads headers or bodies: the engine answers it (searchExchanges). */
+  const searchesEngine = computed(() => needsEngine(applied.value.query));
+  const shown = shallowRef<ShownQuery>(summaryShown(NO_QUERY));
+  /** A search for the current query is under way and has not answered yet. */
+  const searching = ref(false);
+
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Answers to older requests are dropped: the latest request wins. */
+  let searchSeq = 0;
+  /** The request under way (its sequence number), if any. */
+  let inFlight: number | undefined;
+  /** Exchanges arrived or changed while a search ran: its answer may miss them. */
+  let staleAnswer = false;
+  let lastSearchAt = Number.NEGATIVE_INFINITY;
+
+  watch(
+    applied,
+    (next) => {
+      if (!needsEngine(next.query)) {
+        cancelSearch();
+        shown.value = summaryShown(next);
+        return;
+      }
+      // Free text first answers from the summaries, as before the engine could search
+      // headers; header and body terms keep the previous rows until the engine answers.
+      if (summaryAnswersFirst(next.query)) shown.value = summaryShown(next);
+      searching.value = true;
+      scheduleSearch(SEARCH_DEBOUNCE_MS);
+    },
+    { flush: 'sync' },
+  );
+
+  function cancelSearch(): void {
+    clearTimeout(searchTimer);
+    searchTimer = undefined;
+    searchSeq++;
+    inFlight = undefined;
+    staleAnswer = false;
+    searching.value = false;
+  }
+
+  function scheduleSearch(delay: number): void {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      searchTimer = undefined;
+      void runSearch();
+    }, delay);
+  }
+
+  async function runSearch(): Promise<void> {
+    const query = applied.value;
+    if (!needsEngine(query.query)) return;
+    const seq = ++searchSeq;
+    inFlight = seq;
+    staleAnswer = false;
+    lastSearchAt = Date.now();
+    try {
+      const result = await client.searchExchanges(query.text);
+      if (seq !== searchSeq || applied.value.text !== query.text) return;
+      shown.value = {
+        kind: 'search',
+        text: query.text,
+        hits: new Map(result.matches.map((m) => [m.id, m.hits])),
+      };
+      searching.value = false;
+    } catch (e) {
+      if (seq !== searchSeq) return;
+      searching.value = false;
+      error.value = `Could not search the traffic log: ${(e as Error).message}`;
+    } finally {
+      if (inFlight === seq) {
+        inFlight = undefined;
+        if (staleAnswer) searchAgainSoon();
+      }
+    }
+  }
+
+  /** New or changed exchanges: search again (throttled) so the list stays right. */
+  function searchAgainSoon(): void {
+    if (!searchesEngine.value) return;
+    if (inFlight !== undefined) {
+      staleAnswer = true;
+      return;
+    }
+    if (searchTimer !== undefined) return;
+    scheduleSearch(Math.max(0, lastSearchAt + RESEARCH_INTERVAL_MS - Date.now()));
+  }
+
+  const fields = computed(() => fieldsMatcher(filter.value));
+  const filtering = computed(
+    () => areFieldsActive(filter.value) || applied.value.query.groups.length > 0,
+  );
+  /** What the list shows, newest first. */
+  const visible = computed<readonly ExchangeSummary[]>(() => {
+    if (!filtering.value) return entries.value;
+    const inFields = fields.value;
+    const query = shown.value;
+    if (query.kind === 'search') {
+      const hits = query.hits;
+      return entries.value.filter((s) => hits.has(s.id) && inFields(s));
+    }
+    const matcher = query.matcher;
+    return matcher === null
+      ? entries.value.filter(inFields)
+      : entries.value.filter((s) => inFields(s) && matcher(s) !== undefined);
+  });
+  /**
+   * Where a listed exchange matched the query (for the list rows); undefined when no query
+   * is applied or the exchange is not a match.
+   */
+  function matchOf(s: ExchangeSummary): MatchHit[] | undefined {
+    const query = shown.value;
+    if (query.kind === 'search') return query.hits.get(s.id);
+    return query.matcher?.(s)?.hits;
+  }
   const selected = computed<ExchangeSummary | null>(() => {
     const id = selectedId.value;
     // `entries` is read so this recomputes when the selected exchange is updated.
@@ -189,6 +366,18 @@ export const useTrafficStore = defineStore('traffic', () => {
 
   function clearFilter(): void {
     filter.value = emptyFilter();
+  }
+
+  /** Add an exchange to the compare selection, or take it out; at most two, oldest out. */
+  function toggleCompare(id: number): void {
+    const current = compareSelection.value;
+    compareSelection.value = current.includes(id)
+      ? current.filter((x) => x !== id)
+      : [...current, id].slice(-2);
+  }
+
+  function clearCompare(): void {
+    compareSelection.value = [];
   }
 
   async function act<T>(what: string, action: () => Promise<T>): Promise<T> {
@@ -213,12 +402,13 @@ export const useTrafficStore = defineStore('traffic', () => {
     reset();
   }
 
-  /** HAR text of the rows the list shows (all of them when no filter is set). */
+  /**
+   * HAR text of what the list shows ("export what I see"): the engine runs the same filter,
+   * the last query that parsed and the controls beside it (everything when none is set).
+   */
   function exportHar(): Promise<string> {
-    const ids = filtering.value ? visible.value.map((s) => s.id) : undefined;
-    return act('Could not export HAR', () =>
-      client.exportHar(ids === undefined ? undefined : { ids }),
-    );
+    const apiFilter = toApiFilter({ ...filter.value, text: applied.value.text });
+    return act('Could not export HAR', () => client.exportHar(apiFilter));
   }
 
   /** The full record (headers, body sizes, frames); null once the ring dropped it. */
@@ -257,8 +447,13 @@ export const useTrafficStore = defineStore('traffic', () => {
     order,
     filter,
     filtering,
+    queryError,
+    searching,
+    searchesEngine,
+    matchOf,
     selectedId,
     selected,
+    compareSelection,
     seenMethods,
     seenRoutes,
     seenMembers,
@@ -269,6 +464,8 @@ export const useTrafficStore = defineStore('traffic', () => {
     select,
     setFilter,
     clearFilter,
+    toggleCompare,
+    clearCompare,
     setPaused,
     clear,
     exportHar,
