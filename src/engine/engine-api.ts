@@ -25,6 +25,7 @@ import { syncHosts } from './apps/hosts-sync.js';
 import { toCurl } from './capture/curl.js';
 import { toHar } from './capture/har.js';
 import { replay } from './capture/replay.js';
+import { decodedBodyOf } from './capture/body-text.js';
 import { QueryError, TrafficSearch } from './capture/search.js';
 import { fanOutRecording, resendRecording, sendAgain } from './capture/resend.js';
 import type { Recording } from './capture/recorder.js';
@@ -304,6 +305,13 @@ export class EngineApi implements ProxyApi {
     ...[id, side]: ApiParams<'getExchangeBody'>
   ): Promise<ApiResult<'getExchangeBody'>> {
     return this.#engine.recorder.get(id)?.body(side).toString('base64') ?? null;
+  }
+
+  async getDecodedBody(
+    ...[id, side]: ApiParams<'getDecodedBody'>
+  ): Promise<ApiResult<'getDecodedBody'>> {
+    const rec = this.#engine.recorder.get(id);
+    return rec ? decodedBodyOf(rec, side) : null;
   }
 
   async clearExchanges(): Promise<void> {

@@ -269,6 +269,23 @@ export const API = {
   },
   /** Body bytes as base64 (bodies can be binary). */
   getExchangeBody: { params: z.tuple([id, z.enum(BODY_SIDES)]), result: z.string().nullable() },
+  /**
+   * A body with its content-encoding undone (gzip, deflate, br; zstd on Node ≥ 22.15), as
+   * base64, with what was undone and the sizes before and after ("br, 12.3 kB → 58.0 kB");
+   * `note` says why it could not be decoded (then base64 is the body as it was sent).
+   */
+  getDecodedBody: {
+    params: z.tuple([id, z.enum(BODY_SIDES)]),
+    result: z
+      .object({
+        base64: z.string(),
+        encodings: z.array(z.string()),
+        size: z.number().int(),
+        decodedSize: z.number().int(),
+        note: z.string().optional(),
+      })
+      .nullable(),
+  },
   clearExchanges: { params: none, result: z.void() },
   setCapturePaused: { params: z.tuple([z.boolean()]), result: z.void() },
   /** HAR 1.2 JSON text of the exchanges matching the filter (all when none). */

@@ -25,6 +25,7 @@ const METHOD_TABLE = {
   listExchanges: true,
   getExchange: true,
   getExchangeBody: true,
+  getDecodedBody: true,
   clearExchanges: true,
   setCapturePaused: true,
   exportHar: true,

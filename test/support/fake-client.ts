@@ -282,6 +282,12 @@ export function createFakeClient(init: Partial<FakeData> = {}): FakeClient {
       const bytes = data.bodies.get(`${id}:${side}`);
       return bytes ? toBase64(bytes) : null;
     },
+    getDecodedBody: (id, side) => {
+      const bytes = data.bodies.get(`${id}:${side}`);
+      return bytes
+        ? { base64: toBase64(bytes), encodings: [], size: bytes.length, decodedSize: bytes.length }
+        : null;
+    },
     clearExchanges: () => {
       data.exchanges = [];
       emit('exchangesCleared', null);

@@ -87,16 +87,15 @@ function header(headers: HeaderPairs, name: string): string | undefined {
   return undefined;
 }
 
-/** The text of a body given its bytes and the headers of its side. */
-export function bodyText(
+export type DecodedBody =
+  { ok: true; bytes: Buffer; encodings: string[]; capped: boolean } | { ok: false; reason: string };
+
+/** A body's bytes with its content-encoding undone (at most `maxBytes` of them). */
+export function decodeBody(
   bytes: Buffer,
   headers: HeaderPairs,
   maxBytes: number = MAX_DECODED_BYTES,
-): BodyText {
-  const contentType = header(headers, 'content-type');
-  if (contentType !== undefined && BINARY_TYPE.test(contentType)) {
-    return { ok: false, reason: `${contentType.split(';')[0]} is binary, not searched` };
-  }
+): DecodedBody {
   const encodings = (header(headers, 'content-encoding') ?? '')
     .split(',')
     .map((e) => e.trim().toLowerCase())
@@ -123,14 +122,34 @@ export function bodyText(
         ok: false,
         reason:
           code === 'ERR_BUFFER_TOO_LARGE'
-            ? `${encoding} body decodes to more than ${maxBytes} bytes, not searched`
+            ? `${encoding} body decodes to more than ${maxBytes} bytes`
             : `${encoding} body does not decode: ${(e as Error).message}`,
       };
     }
   }
   const capped = decoded.length > maxBytes;
-  if (capped) decoded = decoded.subarray(0, maxBytes);
-  return { ok: true, text: decodeText(decoded, contentType), encodings, capped };
+  return { ok: true, bytes: capped ? decoded.subarray(0, maxBytes) : decoded, encodings, capped };
+}
+
+/** The text of a body given its bytes and the headers of its side. */
+export function bodyText(
+  bytes: Buffer,
+  headers: HeaderPairs,
+  maxBytes: number = MAX_DECODED_BYTES,
+): BodyText {
+  const contentType = header(headers, 'content-type');
+  if (contentType !== undefined && BINARY_TYPE.test(contentType)) {
+    return { ok: false, reason: `${contentType.split(';')[0]} is binary, not searched` };
+  }
+  const decoded = decodeBody(bytes, headers, maxBytes);
+  if (!decoded.ok)
+    return { ok: false, reason: decoded.reason.replace(/bytes$/, 'bytes, not searched') };
+  return {
+    ok: true,
+    text: decodeText(decoded.bytes, contentType),
+    encodings: decoded.encodings,
+    capped: decoded.capped,
+  };
 }
 
 function decodeText(bytes: Buffer, contentType: string | undefined): string {
@@ -233,4 +252,38 @@ export class BodyTextCache {
     this.#entries.clear();
     this.#chars = 0;
   }
+}
+
+/** A recorded body for the inspector: decoded when it can be, with the sizes and why not. */
+export function decodedBodyOf(
+  source: BodySource,
+  side: BodySide,
+): {
+  base64: string;
+  encodings: string[];
+  size: number;
+  decodedSize: number;
+  note?: string;
+} {
+  const bytes = source.body(side);
+  const headers = side === 'request' ? source.requestHeaders : source.responseHeaders;
+  const decoded = decodeBody(bytes, headers);
+  const size = bytes.length;
+  if (!decoded.ok)
+    return {
+      base64: bytes.toString('base64'),
+      encodings: [],
+      size,
+      decodedSize: size,
+      note: decoded.reason,
+    };
+  return {
+    base64: decoded.bytes.toString('base64'),
+    encodings: decoded.encodings,
+    size,
+    decodedSize: decoded.bytes.length,
+    ...(decoded.capped
+      ? { note: `decoded up to ${MAX_DECODED_BYTES} bytes; the rest is not shown` }
+      : {}),
+  };
 }
