@@ -1,61 +1,53 @@
 // @vitest-environment happy-dom
-/** How bodies are shown: pretty JSON, text, images as data URLs, hex for binary. */
+/** Which views a body offers (JSON, text, image, hex), hex dumps and text decoding. */
 import { describe, expect, it } from 'vitest';
-import {
-  decodeText,
-  hexDump,
-  previewBody,
-} from '../../../src/renderer/src/features/traffic/body-preview.js';
+import { decodeText, hexDump } from '../../../src/renderer/src/features/traffic/body-preview.js';
+import { bodyContent, bodyViews } from '../../../src/renderer/src/features/traffic/body-views.js';
 
 const b64 = (text: string): string => btoa(text);
 const bytesB64 = (bytes: number[]): string => btoa(String.fromCharCode(...bytes));
 
-describe('previewBody', () => {
-  it('pretty-prints JSON', () => {
-    expect(previewBody(b64('{"a":1,"b":[true]}'), 'application/json; charset=utf-8')).toEqual({
-      kind: 'json',
-      text: '{\n  "a": 1,\n  "b": [\n    true\n  ]\n}',
-    });
+describe('bodyViews', () => {
+  const views = (base64: string, type: string | undefined) => bodyViews(bodyContent(base64, type));
+
+  it('offers a JSON tree first for JSON, parsed once', () => {
+    const content = bodyContent(b64('{"a":1,"b":[true]}'), 'application/json; charset=utf-8');
+    expect(bodyViews(content)).toEqual(['json', 'pretty-json', 'text', 'hex']);
+    expect(content.json).toEqual({ value: { a: 1, b: [true] } });
   });
 
   it('recognises +json types and untyped JSON', () => {
-    expect(previewBody(b64('{"x":1}'), 'application/problem+json').kind).toBe('json');
-    expect(previewBody(b64('[1,2]'), undefined).kind).toBe('json');
+    expect(views(b64('{"x":1}'), 'application/problem+json')[0]).toBe('json');
+    expect(views(b64('[1,2]'), undefined)[0]).toBe('json');
   });
 
   it('shows invalid JSON as the text it is', () => {
-    expect(previewBody(b64('{not json'), 'application/json')).toEqual({
-      kind: 'text',
-      text: '{not json',
-    });
+    const content = bodyContent(b64('{not json'), 'application/json');
+    expect(bodyViews(content)).toEqual(['text', 'hex']);
+    expect(content.text).toBe('{not json');
   });
 
-  it('shows text as text, UTF-8 decoded', () => {
+  it('reads text as UTF-8', () => {
     const utf8 = String.fromCharCode(...new TextEncoder().encode('héllo ✓'));
-    expect(previewBody(btoa(utf8), 'text/plain')).toEqual({ kind: 'text', text: 'héllo ✓' });
+    const content = bodyContent(btoa(utf8), 'text/plain');
+    expect(bodyViews(content)).toEqual(['text', 'hex']);
+    expect(content.text).toBe('héllo ✓');
   });
 
-  it('shows images as data URLs', () => {
-    const png = bytesB64([0x89, 0x50, 0x4e, 0x47]);
-    expect(previewBody(png, 'image/png')).toEqual({
-      kind: 'image',
-      dataUrl: `data:image/png;base64,${png}`,
-    });
+  it('shows images, and SVG also as pretty XML', () => {
+    expect(views(bytesB64([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toEqual(['image', 'hex']);
+    expect(views(b64('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'image/svg+xml')).toEqual([
+      'image',
+      'markup',
+      'text',
+      'hex',
+    ]);
   });
 
   it('falls back to hex for binary, whatever the type says', () => {
-    const preview = previewBody(bytesB64([0, 1, 2, 0xff]), 'text/plain');
-    expect(preview.kind).toBe('hex');
-    expect(preview).toMatchObject({ shown: 4 });
-  });
-
-  it('honours an explicit mode', () => {
-    expect(previewBody(b64('{"a":1}'), 'application/json', 'text')).toEqual({
-      kind: 'text',
-      text: '{"a":1}',
-    });
-    expect(previewBody(b64('AB'), 'text/plain', 'hex').kind).toBe('hex');
-    expect(previewBody('', 'text/plain').kind).toBe('empty');
+    expect(views(bytesB64([0, 1, 2, 0xff]), 'text/plain')).toEqual(['hex']);
+    expect(views(b64('{"a":1}'), 'application/octet-stream')).toEqual(['text', 'hex']);
+    expect(views('', 'text/plain')).toEqual([]);
   });
 });
 

@@ -146,7 +146,7 @@ describe('TrafficView', () => {
     expect(rows()[1]!.attributes('aria-selected')).toBe('true');
   });
 
-  it('fetches a body only when its tab opens, and pretty-prints JSON', async () => {
+  it('fetches a body only when its tab opens, and shows JSON as a tree', async () => {
     client.data.bodies.set('2:request', new TextEncoder().encode('{"qty":2}'));
     client.data.details.set(
       2,
@@ -157,12 +157,13 @@ describe('TrafficView', () => {
     await open();
     await rows()[1]!.trigger('click');
     await flushPromises();
-    expect(client.callsOf('getExchangeBody')).toHaveLength(0);
+    expect(client.callsOf('getDecodedBody')).toHaveLength(0);
     const tab = view.findAll('[role="tab"]').find((t) => t.text() === 'Request body')!;
     await tab.trigger('click');
     await flushPromises();
-    expect(client.callsOf('getExchangeBody')).toEqual([[2, 'request']]);
-    expect(view.find('[role="tabpanel"] pre').text()).toBe('{\n  "qty": 2\n}');
+    expect(client.callsOf('getDecodedBody')).toEqual([[2, 'request']]);
+    const qty = view.find('[role="tabpanel"] li[data-path="$.qty"]');
+    expect(qty.find('.value').text()).toBe('2');
     expect(tab.attributes('aria-selected')).toBe('true');
   });
 

@@ -1,22 +1,11 @@
 /**
- * How a captured body is shown: pretty JSON, text, an image, or a hex dump. Bodies come
- * as base64 (they may be binary); the content type decides first, and bytes that are not
- * valid UTF-8 text fall back to hex whatever the type claims.
+ * The bytes of a captured body, read: base64 (bodies may be binary) to bytes, bytes to
+ * text when they are UTF-8 a person would read, a hex dump otherwise, and the media type
+ * out of a Content-Type. Which views a body offers is body-views.ts.
  */
-
-export type BodyPreview =
-  | { kind: 'empty' }
-  | { kind: 'json'; text: string }
-  | { kind: 'text'; text: string }
-  | { kind: 'image'; dataUrl: string }
-  | { kind: 'hex'; text: string; shown: number };
-
-export type BodyViewMode = 'auto' | 'text' | 'hex';
 
 /** Hex dumps stop here: 64 KiB is 4,096 lines, already more than anyone scrolls. */
 export const HEX_LIMIT = 64 * 1024;
-
-const IMAGE_TYPES = /^image\/(png|jpe?g|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)$/;
 
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -63,39 +52,4 @@ export function hexDump(bytes: Uint8Array, limit = HEX_LIMIT): string {
     lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex} |${ascii}|`);
   }
   return lines.join('\n');
-}
-
-function prettyJson(text: string): string | undefined {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return undefined;
-  }
-}
-
-export function previewBody(
-  base64: string,
-  contentType: string | undefined,
-  mode: BodyViewMode = 'auto',
-): BodyPreview {
-  if (base64 === '') return { kind: 'empty' };
-  const bytes = base64ToBytes(base64);
-  const hex = (): BodyPreview => ({
-    kind: 'hex',
-    text: hexDump(bytes),
-    shown: Math.min(bytes.length, HEX_LIMIT),
-  });
-  if (mode === 'hex') return hex();
-  const type = mediaType(contentType);
-  if (mode === 'auto' && IMAGE_TYPES.test(type)) {
-    // Safe as an <img> source even for SVG: images never run scripts.
-    return { kind: 'image', dataUrl: `data:${type};base64,${base64}` };
-  }
-  const text = decodeText(bytes);
-  if (text === undefined) return hex();
-  if (mode === 'auto' && (isJsonType(type) || (type === '' && /^\s*[[{]/.test(text)))) {
-    const pretty = prettyJson(text);
-    if (pretty !== undefined) return { kind: 'json', text: pretty };
-  }
-  return { kind: 'text', text };
 }
