@@ -121,6 +121,14 @@ describe.skipIf(missing !== undefined)(
 
       await detail.getByRole('tab', { name: 'Request body' }).click();
       const body = detail.getByRole('region', { name: 'Request body' });
+      // JSON opens as a tree; its rows carry their paths.
+      const tree = body.getByRole('list', { name: 'JSON tree' });
+      await expect.poll(() => tree.locator('[data-path="$.quantity"]').textContent()).toMatch(/2/);
+      expect(await tree.locator('[data-path="$.item"]').textContent()).toMatch(/3/);
+      // …and as indented text on request.
+      await body
+        .getByRole('combobox', { name: 'Show request body as' })
+        .selectOption('pretty-json');
       await expect
         .poll(() => body.locator('pre').textContent())
         .toBe(JSON.stringify({ item: 3, quantity: 2 }, null, 2));
