@@ -1,16 +1,20 @@
 /**
  * Which views a body offers, best first: the content type proposes (JSON, a form, HTML or
  * XML, an image), the bytes dispose (a "JSON" body that does not parse gets no tree, and
- * bytes that are not UTF-8 get no text view). Hex is always there.
+ * bytes that are not UTF-8 get no text view). Hex is always there. A protobuf body comes
+ * first; octet-stream bytes that decode fully as a protobuf message offer it after hex.
  */
 import type { ApiResult } from '../../../../shared/api.js';
+import type { DecodedMessage } from '../../../../shared/protobuf-wire.js';
 import { base64ToBytes, decodeText, isJsonType, mediaType } from './body-preview.js';
+import { isProtobufType, protobufBody } from './body-protobuf.js';
 import { formatBytes } from './format.js';
 import { isFormType } from './form-fields.js';
 import { parseJson } from './json-tree.js';
 import type { MarkupFlavour } from './markup-pretty.js';
 
-export type BodyView = 'json' | 'pretty-json' | 'form' | 'markup' | 'image' | 'text' | 'hex';
+export type BodyView =
+  'json' | 'pretty-json' | 'form' | 'markup' | 'image' | 'protobuf' | 'text' | 'hex';
 
 export type DecodedBody = NonNullable<ApiResult<'getDecodedBody'>>;
 
@@ -27,6 +31,8 @@ export interface BodyContent {
   json: { value: unknown } | undefined;
   /** HTML or XML, and which. */
   markup: MarkupFlavour | undefined;
+  /** The body as a schema-less protobuf message (protobuf and octet-stream bodies only). */
+  protobuf: DecodedMessage | undefined;
 }
 
 const IMAGE_TYPES = /^image\/(png|jpe?g|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)$/;
@@ -57,6 +63,7 @@ export function bodyContent(base64: string, contentType: string | undefined): Bo
     text,
     json: looksJson ? parseJson(text) : undefined,
     markup: markupFlavour(type, text),
+    protobuf: protobufBody(bytes, type),
   };
 }
 
@@ -64,12 +71,15 @@ export function bodyContent(base64: string, contentType: string | undefined): Bo
 export function bodyViews(content: BodyContent): BodyView[] {
   if (content.bytes.length === 0) return [];
   const views: BodyView[] = [];
+  const protobufFirst = content.protobuf !== undefined && isProtobufType(content.type);
+  if (protobufFirst) views.push('protobuf');
   if (content.json) views.push('json', 'pretty-json');
   if (isFormType(content.type)) views.push('form');
   if (IMAGE_TYPES.test(content.type)) views.push('image');
   if (content.markup) views.push('markup');
   if (content.text !== undefined) views.push('text');
   views.push('hex');
+  if (content.protobuf && !protobufFirst) views.push('protobuf');
   return views;
 }
 
@@ -87,6 +97,8 @@ export function viewLabel(view: BodyView, content: BodyContent): string {
       return 'Image';
     case 'text':
       return 'Text';
+    case 'protobuf':
+      return 'Protobuf fields';
     case 'hex':
       return 'Hex';
   }
