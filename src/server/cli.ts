@@ -297,6 +297,21 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     for (const note of choice.created ?? []) io.err(note);
     config = choice.path;
   }
+  // Listening from the first moment: a signal that arrives while the engine is still
+  // starting (listeners are up before the UI) stops it as soon as it has started.
+  const started: { running?: Running; stopAsked: boolean } = { stopAsked: false };
+  const onSignal = (): void => {
+    io.err(
+      `stopping: open exchanges get up to ${SHUTDOWN_GRACE_MS / 1000} s (Ctrl-C again quits now)`,
+    );
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.once('SIGINT', () => process.exit(130));
+    started.stopAsked = true;
+    void started.running?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const running = await serve(
     {
       config,
@@ -311,18 +326,13 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     },
     io,
   );
-  if (!running) return 1;
-  const onSignal = (): void => {
-    io.err(
-      `stopping: open exchanges get up to ${SHUTDOWN_GRACE_MS / 1000} s (Ctrl-C again quits now)`,
-    );
+  if (!running) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.once('SIGINT', () => process.exit(130));
-    void running.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    return 1;
+  }
+  started.running = running;
+  if (started.stopAsked) void running.stop();
   // A last line of defence: the engine handles every error of an exchange itself, so an
   // exception reaching here is a bug. Report it and keep serving the other exchanges.
   process.on('uncaughtException', (error) => {
