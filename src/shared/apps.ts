@@ -153,3 +153,33 @@ export const appRegistrationSchema = z
     description: 'An instance served on 127.0.0.1:port for as long as the caller stays connected.',
   });
 export type AppRegistration = z.infer<typeof appRegistrationSchema>;
+
+/**
+ * Rules between the apps and the rest of the routing file (config.ts runs them): names are
+ * unique, and the route and balancer each app becomes (named NAME.localhost) are not taken.
+ */
+export function checkApps(
+  config: {
+    apps: readonly { name: string }[];
+    routes: readonly { name: string }[];
+    balancers: readonly { name: string }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: (string | number)[], message: string): void => {
+    ctx.addIssue({ code: 'custom', path, message, params: { reference: true } });
+  };
+  const seen = new Map<string, number>();
+  const taken = new Set([...config.routes, ...config.balancers].map((x) => x.name));
+  config.apps.forEach((app, i) => {
+    const prior = seen.get(app.name);
+    if (prior !== undefined) issue(['apps', i, 'name'], `'${app.name}' is already apps[${prior}]`);
+    else seen.set(app.name, i);
+    const host = appHost(app.name);
+    if (taken.has(host))
+      issue(
+        ['apps', i, 'name'],
+        `'${app.name}' is served by a route and a balancer named ${host}, and the file already has one by that name; rename one of them`,
+      );
+  });
+}

@@ -31,7 +31,7 @@ import {
   unknownPlaceholder,
   usesPathGroups,
 } from './route-forms.js';
-import { appHost, appSchema } from './apps.js';
+import { appSchema, checkApps } from './apps.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -436,27 +436,6 @@ function checkReferences(config: Shape, ctx: z.RefinementCtx): void {
         );
       }
     });
-  });
-}
-
-/** App names are unique, and the route and balancer each app becomes are not taken. */
-function checkApps(config: Shape, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string): void => {
-    ctx.addIssue({ code: 'custom', path, message, params: { reference: true } });
-  };
-  const seen = new Map<string, number>();
-  const routeNames = new Set(config.routes.map((r) => r.name));
-  const balancerNames = new Set(config.balancers.map((b) => b.name));
-  config.apps.forEach((app, i) => {
-    const prior = seen.get(app.name);
-    if (prior !== undefined) issue(['apps', i, 'name'], `'${app.name}' is already apps[${prior}]`);
-    else seen.set(app.name, i);
-    const host = appHost(app.name);
-    if (routeNames.has(host) || balancerNames.has(host))
-      issue(
-        ['apps', i, 'name'],
-        `'${app.name}' is served by a route and a balancer named ${host}, and the file already has one by that name; rename one of them`,
-      );
   });
 }
 
