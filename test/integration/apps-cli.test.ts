@@ -240,6 +240,41 @@ describe('switchyard run', () => {
       await conn.close();
     }
   });
+  it('when Switchyard restarts, the running command is registered again', async () => {
+    const { data, config } = await workspace();
+    const first = cli(['--config', config, '--data-dir', data, '--ui-port', '0']);
+    await until('serving', () => first.out().includes('ui http'));
+    const run = cli([
+      'run',
+      'survivor',
+      '--config',
+      config,
+      '--data-dir',
+      data,
+      '--',
+      'node',
+      SERVER,
+    ]);
+    await until('registered', () => run.out().includes('survivor →'));
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    await until('noticed', () =>
+      run.out().includes('Switchyard stopped; survivor.localhost is gone'),
+    );
+    const second = cli(['--config', config, '--data-dir', data, '--ui-port', '0']);
+    await until('registered again', () => run.out().includes('registered again'), 15_000);
+    const conn = await api(data);
+    try {
+      const reply = await getHttps(conn, 'survivor.localhost');
+      expect(reply.status).toBe(200);
+      expect(run.child.exitCode).toBeNull();
+    } finally {
+      await conn.close();
+      second.child.kill('SIGTERM');
+      await second.exit;
+    }
+  });
+
   it('in a git worktree other than the main one, the branch is a prefix of the name', async () => {
     const { dir, data, config } = await workspace();
     const repo = join(dir, 'inventory');
