@@ -358,16 +358,15 @@ export class Engine {
 
   /** The routes that send to a balancer (app routes included). */
   routesToBalancer(name: string): RouteConfig[] {
-    return (this.#effective?.routes ?? []).filter(
-      (r) => r.to !== undefined && /^balancer:\/\/([^/?#]+)/.exec(r.to)?.[1] === name,
-    );
+    return (this.#effective?.routes ?? []).filter((r) => this.balancerOfRoute(r.name) === name);
   }
 
-  /** The balancer a route sends to (app routes included), if it sends to one. */
+  /** The balancer a route sends to (app routes included), as the router compiled it. */
   balancerOfRoute(route: string): string | undefined {
-    const to = this.#effective?.routes.find((r) => r.name === route)?.to;
-    const match = to === undefined ? null : /^balancer:\/\/([^/?#]+)/.exec(to);
-    return match?.[1];
+    const action = this.#runtime?.router.routes.find((r) => r.name === route)?.action;
+    return action?.kind === 'proxy' && action.target.kind === 'balancer'
+      ? action.target.name
+      : undefined;
   }
 
   /** Hostnames the TLS routes of the configuration in force name. */

@@ -25,6 +25,7 @@ import {
   type AppStatus,
 } from '../../shared/apps.js';
 import type { MemberState } from '../../shared/config.js';
+import { memberLabel } from '../balancing/balancer.js';
 import type { ListenerStatus } from '../listeners.js';
 import { AppLog } from './app-log.js';
 import { AppProcess } from './app-process.js';
@@ -266,11 +267,8 @@ export class Apps {
   health(balancer: string, member: string, healthy: boolean, detail: string): void {
     const name = this.#names().find((n) => appHost(n) === balancer);
     const process = name === undefined ? undefined : this.#file.get(name)?.process;
-    if (
-      process?.member !== undefined &&
-      new URL(process.member).host ===
-        new URL(member.includes('://') ? member : `http://${member}`).host
-    )
+    // Health changes name members by label, the member URL as written.
+    if (process?.member !== undefined && memberLabel(process.member) === member)
       process.setHealthy(healthy, detail);
   }
 
